@@ -1,0 +1,134 @@
+// Appending: validate outside the lock, then per stream: idempotency, expectation, insert (DESIGN.md §3).
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "errors_internal.h"
+#include "json_text.h"
+#include "store_impl.h"
+#include "stream_id.h"
+#include "uuid.h"
+
+namespace evlite {
+namespace detail {
+namespace {
+
+struct PreparedAppend {
+  std::string stream;
+  std::string category;
+  ExpectedVersion expected;
+  std::vector<PreparedEvent> events;
+};
+
+// Everything that can be checked without the store: ids, names and JSON. Runs before the write lock.
+PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const std::vector<NewEvent>& events) {
+  validate_stream_id(stream);
+  if (events.empty()) throw InvalidArgument(fmt::format("append to stream {} has no events", printable(stream)));
+  PreparedAppend out{std::string(stream), std::string(category_of(stream)), expected, {}};
+  out.events.reserve(events.size());  // no reallocation: `caller_ids` points into the events' ids
+  std::unordered_set<std::string_view> caller_ids;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const NewEvent& event = events[i];
+    PreparedEvent& prepared = out.events.emplace_back();
+    prepared.caller_id = !event.id.empty();
+    prepared.id = prepared.caller_id ? canonical_uuid(event.id) : new_uuid_v7();
+    validate_event_type(event.type);
+    std::string what = fmt::format("event {} ({}) of the append to stream {}", i, printable(event.type), printable(out.stream));
+    prepared.type = event.type;
+    prepared.schema_version = event.schema_version;
+    prepared.data = stored_data(event.data, what);
+    prepared.metadata = stored_metadata(event, prepared.id, what);
+    if (prepared.caller_id && !caller_ids.insert(prepared.id).second) {
+      throw DuplicateEventId(prepared.id, out.stream, "the same id appears twice in this append");
+    }
+  }
+  return out;
+}
+
+// The result of an earlier, identical append when this one is an exact retry of it; nullopt when none of
+// its ids is stored. Any other reuse of stored ids is a DuplicateEventId.
+std::optional<AppendResult> earlier_identical_append(EventTables& tables, const PreparedAppend& append) {
+  std::optional<AppendResult> earlier;
+  std::size_t found = 0;
+  for (std::size_t i = 0; i < append.events.size(); ++i) {
+    const PreparedEvent& event = append.events[i];
+    auto stored = event.caller_id ? tables.find_event(event.id) : std::nullopt;
+    if (!stored) continue;
+    if (stored->stream_id != append.stream) {
+      throw DuplicateEventId(event.id, append.stream, fmt::format("it is stored in stream {}", printable(stored->stream_id)));
+    }
+    bool in_run = !earlier || stored->version.value == earlier->version.value + 1;
+    if (found != i || !in_run || stored->type != event.type || stored->data != event.data) {
+      throw DuplicateEventId(event.id, append.stream,
+                             "it is stored, but this append is not an exact retry of the earlier one "
+                             "(same ids in the same order, same types and data)");
+    }
+    earlier = AppendResult{stored->version, earlier ? earlier->first_position : stored->position, stored->position};
+    ++found;
+  }
+  if (found != 0 && found != append.events.size()) {
+    throw DuplicateEventId(append.events[found].id, append.stream,
+                           fmt::format("only {} of the {} ids of this append are stored", found, append.events.size()));
+  }
+  return earlier;
+}
+
+AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now) {
+  if (auto earlier = earlier_identical_append(tables, append)) return *earlier;
+  StreamVersion current = tables.stream_version(append.stream);
+  if (!append.expected.accepts(current)) throw WrongExpectedVersion(append.stream, append.expected, current);
+  AppendResult result{current, {}, {}};
+  for (const PreparedEvent& event : append.events) {
+    ++result.version.value;
+    result.last_position = tables.insert_event(append.stream, result.version, event, now);
+    if (result.first_position.value == 0) result.first_position = result.last_position;
+  }
+  tables.upsert_stream(append.stream, append.category, result.version, now);
+  return result;
+}
+
+Timestamp now() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+// Writes every part in one transaction: all or nothing.
+std::vector<AppendResult> commit(EventStore::Impl& impl, const std::vector<PreparedAppend>& parts,
+                                 const std::string& context) {
+  std::vector<AppendResult> results;
+  {
+    std::lock_guard lock(impl.write_mutex);
+    write_transaction(impl.writer->db, impl.options.busy_timeout, context, [&] {
+      results.clear();
+      Timestamp time = now();
+      for (const auto& part : parts) results.push_back(write(impl.writer->tables, part, time));
+    });
+  }
+  impl.commits.notify();
+  return results;
+}
+
+}  // namespace
+}  // namespace detail
+
+AppendResult EventStore::append(std::string_view stream, ExpectedVersion expected,
+                                const std::vector<NewEvent>& events) {
+  std::string context = fmt::format("{}: append to stream {}", impl_->path_text, detail::printable(stream));
+  return detail::translate_errors(context, [&] {
+    std::vector<detail::PreparedAppend> parts;
+    parts.push_back(detail::prepare(stream, expected, events));
+    return detail::commit(*impl_, parts, context).front();
+  });
+}
+
+std::vector<AppendResult> EventStore::append_many(const std::vector<StreamAppend>& appends) {
+  std::string context = fmt::format("{}: append_many", impl_->path_text);
+  return detail::translate_errors(context, [&] {
+    if (appends.empty()) throw InvalidArgument("append_many needs at least one stream append");
+    std::vector<detail::PreparedAppend> parts;
+    parts.reserve(appends.size());
+    for (const StreamAppend& a : appends) parts.push_back(detail::prepare(a.stream, a.expected, a.events));
+    return detail::commit(*impl_, parts, context);
+  });
+}
+
+}  // namespace evlite

@@ -1,0 +1,88 @@
+#include "connection.h"
+
+#include <thread>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "errors_internal.h"
+
+namespace evlite::detail {
+namespace {
+
+constexpr std::size_t kMaxIdleReaders = 16;
+
+bool is_busy(const SQLite::Exception& e) {
+  return e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED;
+}
+
+}  // namespace
+
+Connection::Connection(const std::filesystem::path& path, const Options& options, Role role)
+    : db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX) {
+  configure(db, options, role);
+}
+
+void configure(SQLite::Database& db, const Options& options, Role role) {
+  db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
+  db.exec(options.synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = ON");
+  std::int64_t cache = role == Role::Writer ? options.write_cache_bytes : options.read_cache_bytes;
+  db.exec(fmt::format("PRAGMA cache_size = {}", -(cache / 1024)));  // negative: KiB, not pages
+  if (role == Role::Writer) {
+    db.exec(fmt::format("PRAGMA wal_autocheckpoint = {}", options.wal_autocheckpoint_pages));
+  } else {
+    db.exec("PRAGMA query_only = ON");
+  }
+}
+
+void write_transaction(SQLite::Database& db, std::chrono::milliseconds busy_timeout, const std::string& context,
+                       const std::function<void()>& body) {
+  auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  for (;;) {
+    try {
+      // IMMEDIATE takes the write lock up front: a DEFERRED transaction that upgrades to a write can hit
+      // SQLITE_BUSY that no busy timeout resolves.
+      SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+      body();
+      tx.commit();
+      return;
+    } catch (const SQLite::Exception& e) {
+      if (!is_busy(e)) throw;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw StorageError(e.getExtendedErrorCode(),
+                           fmt::format("{}: the store is locked by another process; gave up after waiting {} ms",
+                                       context, busy_timeout.count()));
+      }
+      // SQLite's busy handler already waited; a busy result that got past it (for instance during WAL
+      // recovery by another process) is retried after yielding.
+      std::this_thread::yield();
+    }
+  }
+}
+
+ConnectionPool::ConnectionPool(std::filesystem::path path, Options options)
+    : path_(std::move(path)), options_(std::move(options)) {}
+
+ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection)
+    : pool_(&pool), connection_(std::move(connection)) {}
+
+ConnectionPool::Lease::~Lease() {
+  if (!connection_) return;
+  std::lock_guard lock(pool_->mutex_);
+  if (pool_->idle_.size() < kMaxIdleReaders) pool_->idle_.push_back(std::move(connection_));
+}
+
+ConnectionPool::Lease ConnectionPool::borrow() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(connection));
+    }
+  }
+  return Lease(*this, std::make_unique<Connection>(path_, options_, Role::Reader));
+}
+
+}  // namespace evlite::detail

@@ -1,0 +1,76 @@
+// Internal: SQLite connections configured for the store, a pool of readers, and the one helper that owns
+// write transactions (begin IMMEDIATE, busy retry, commit).
+//
+// Thread safety: a Connection is used by one thread at a time (SQLiteCpp's rule for Database); the pool
+// itself is safe from any thread.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "event_tables.h"
+#include "evlite/engine/options.h"
+
+namespace evlite::detail {
+
+enum class Role {
+  Writer,  // appends; the large page cache
+  Reader,  // reads only (PRAGMA query_only); a small page cache
+};
+
+// A connection with its prepared statements.
+struct Connection {
+  Connection(const std::filesystem::path& path, const Options& options, Role role);
+  // Adopts a connection that is already configured.
+  explicit Connection(SQLite::Database&& configured) : db(std::move(configured)) {}
+  SQLite::Database db;
+  EventTables tables{db};
+};
+
+// Applies the per-connection settings of `options` for `role` (synchronous, caches, busy timeout).
+// Must not run before the file is known to be an evlite store: it is the first thing that may write.
+void configure(SQLite::Database& db, const Options& options, Role role);
+
+// Runs `body` inside one IMMEDIATE transaction and commits. When another process holds the write lock
+// (SQLITE_BUSY), the whole attempt is retried until `busy_timeout` has passed, then StorageError names
+// the wait; `body` must therefore do all its reading inside the transaction. Any other exception rolls
+// back and propagates.
+void write_transaction(SQLite::Database& db, std::chrono::milliseconds busy_timeout, const std::string& context,
+                       const std::function<void()>& body);
+
+// Reader connections, created on demand and kept for reuse.
+class ConnectionPool {
+ public:
+  ConnectionPool(std::filesystem::path path, Options options);
+
+  // A borrowed connection, returned to the pool on destruction.
+  class Lease {
+   public:
+    Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection);
+    Lease(Lease&&) = default;
+    ~Lease();
+    Connection* operator->() const { return connection_.get(); }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  Lease borrow();
+
+ private:
+  std::filesystem::path path_;
+  Options options_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;  // Guarded by mutex_
+};
+
+}  // namespace evlite::detail

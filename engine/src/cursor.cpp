@@ -1,0 +1,32 @@
+#include "evlite/engine/cursor.h"
+
+namespace evlite {
+
+EventCursor::EventCursor(PageSource source) : source_(std::move(source)) {}
+EventCursor::EventCursor(EventCursor&&) noexcept = default;
+EventCursor& EventCursor::operator=(EventCursor&&) noexcept = default;
+EventCursor::~EventCursor() = default;
+
+bool EventCursor::next() {
+  if (started_ && index_ + 1 < page_.size()) {
+    ++index_;
+    return true;
+  }
+  started_ = true;
+  index_ = 0;
+  page_.clear();
+  if (exhausted_ || !source_(page_) || page_.empty()) {
+    exhausted_ = true;
+    page_.clear();
+    return false;
+  }
+  return true;
+}
+
+std::vector<RecordedEvent> EventCursor::drain() {
+  std::vector<RecordedEvent> events;
+  while (next()) events.push_back(event());
+  return events;
+}
+
+}  // namespace evlite

@@ -1,0 +1,30 @@
+#include "evlite/engine/event.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "errors_internal.h"
+
+namespace evlite {
+
+std::string to_iso8601(Timestamp t) {
+  auto seconds = std::chrono::floor<std::chrono::seconds>(t);
+  auto micros = (t - seconds).count();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06}Z", seconds, micros);
+}
+
+namespace {
+
+std::string metadata_id(const RecordedEvent& event, const char* key) {
+  return detail::translate_errors(fmt::format("metadata of event {}", event.id), [&] {
+    return nlohmann::json::parse(event.metadata).at(key).get<std::string>();
+  });
+}
+
+}  // namespace
+
+std::string correlation_id(const RecordedEvent& event) { return metadata_id(event, "correlation_id"); }
+std::string causation_id(const RecordedEvent& event) { return metadata_id(event, "causation_id"); }
+
+}  // namespace evlite

@@ -1,0 +1,63 @@
+// Opening and closing a store; the commit signal shared with subscriptions.
+#include "evlite/engine/event_store.h"
+
+#include "errors_internal.h"
+#include "migrator.h"
+#include "store_impl.h"
+
+namespace evlite {
+
+namespace detail {
+
+void CommitSignal::notify() {
+  {
+    std::lock_guard lock(mutex_);
+    ++count_;
+  }
+  changed_.notify_all();
+}
+
+std::uint64_t CommitSignal::count() {
+  std::lock_guard lock(mutex_);
+  return count_;
+}
+
+bool CommitSignal::wait(std::uint64_t seen, std::chrono::milliseconds timeout, const std::atomic<bool>& stop) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return count_ != seen || stop; });
+}
+
+void CommitSignal::wake_all() {
+  // Taking the lock orders the caller's stop flag before a waiter's predicate check: no lost wake-up.
+  { std::lock_guard lock(mutex_); }
+  changed_.notify_all();
+}
+
+}  // namespace detail
+
+EventStore::Impl::Impl(std::filesystem::path path_in, Options options_in)
+    : path(std::move(path_in)), path_text(path.string()), options(options_in), readers(path, options) {}
+
+EventStore EventStore::open(const std::filesystem::path& path, const Options& options) {
+  if (path.empty()) throw InvalidArgument("store path is empty");
+  auto impl = std::make_shared<Impl>(path, options);
+  detail::translate_errors(impl->path_text + ": open", [&] {
+    // The migrator must look at the file before any setting that could write to it.
+    SQLite::Database db(impl->path_text, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
+    db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
+    impl->schema_version = detail::open_schema(db, path, options.busy_timeout);
+    detail::configure(db, options, detail::Role::Writer);
+    impl->writer = std::make_unique<detail::Connection>(std::move(db));
+  });
+  return EventStore(std::move(impl));
+}
+
+EventStore::EventStore(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EventStore::EventStore(EventStore&&) noexcept = default;
+EventStore& EventStore::operator=(EventStore&&) noexcept = default;
+EventStore::~EventStore() = default;
+
+const std::filesystem::path& EventStore::path() const { return impl_->path; }
+int EventStore::schema_version() const { return impl_->schema_version; }
+
+}  // namespace evlite

@@ -1,0 +1,207 @@
+#include "event_tables.h"
+
+namespace evlite::detail {
+namespace {
+
+constexpr const char* kEventColumns =
+    "position, stream_id, version, event_id, type, schema_version, data, metadata, recorded_at";
+
+// The SQL of each statement, indexed like EventTables::Sql.
+constexpr const char* kSql[] = {
+    // kSelectStreamVersion
+    "SELECT version FROM streams WHERE stream_id = ?1",
+    // kSelectEventIdentity
+    "SELECT stream_id, version, position, type, data FROM events WHERE event_id = ?1",
+    // kInsertEvent
+    "INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    // kUpsertStream
+    "INSERT INTO streams (stream_id, category, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) "
+    "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at",
+    // kSelectHead
+    "SELECT coalesce(max(position), 0) FROM events",
+    // kSelectStreamForward
+    "SELECT {} FROM events WHERE stream_id = ?1 AND version >= ?2 ORDER BY version LIMIT ?3",
+    // kSelectStreamBackward
+    "SELECT {} FROM events WHERE stream_id = ?1 AND version <= ?2 ORDER BY version DESC LIMIT ?3",
+    // kSelectAllForward
+    "SELECT {} FROM events WHERE position >= ?1 ORDER BY position LIMIT ?2",
+    // kListStreams
+    "SELECT stream_id, category, version, created_at, updated_at FROM streams "
+    "WHERE stream_id > ?1 ORDER BY stream_id LIMIT ?2",
+    // kListStreamsInCategory
+    "SELECT stream_id, category, version, created_at, updated_at FROM streams "
+    "WHERE category = ?1 AND stream_id > ?2 ORDER BY stream_id LIMIT ?3",
+    // kCountEventsAndStreams
+    "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM streams), "
+    "(SELECT coalesce(max(position), 0) FROM events)",
+    // kEventsPerCategory: a stream's version is its event count, so the streams table answers this.
+    "SELECT category, sum(version) FROM streams GROUP BY category ORDER BY category",
+    // kEventsPerType
+    "SELECT type, count(*) FROM events GROUP BY type ORDER BY type",
+};
+static_assert(std::size(kSql) == 13);
+
+std::string sql_text(const char* sql) {
+  std::string text(sql);
+  if (auto at = text.find("{}"); at != std::string::npos) text.replace(at, 2, kEventColumns);
+  return text;
+}
+
+Timestamp timestamp(std::int64_t micros) { return Timestamp(std::chrono::microseconds(micros)); }
+
+void assign_text(std::string& out, const SQLite::Column& column) {
+  out.assign(column.getText(), static_cast<std::size_t>(column.getBytes()));
+}
+
+// Columns in kEventColumns order. Assigns into `out` so a reused page keeps its strings' capacity.
+void read_event(const SQLite::Statement& row, RecordedEvent& out) {
+  out.position = Position{row.getColumn(0).getInt64()};
+  assign_text(out.stream_id, row.getColumn(1));
+  out.version = StreamVersion{row.getColumn(2).getInt64()};
+  assign_text(out.id, row.getColumn(3));
+  assign_text(out.type, row.getColumn(4));
+  out.schema_version = row.getColumn(5).getInt();
+  assign_text(out.data, row.getColumn(6));
+  assign_text(out.metadata, row.getColumn(7));
+  out.recorded_at = timestamp(row.getColumn(8).getInt64());
+}
+
+RecordedEvent& next_slot(std::vector<RecordedEvent>& out) {
+  out.emplace_back();
+  return out.back();
+}
+
+}  // namespace
+
+EventTables::EventTables(SQLite::Database& db) : db_(db) {}
+
+EventTables::Use EventTables::statement(Sql sql) {
+  auto& slot = statements_[static_cast<std::size_t>(sql)];
+  if (!slot) {
+    slot = std::make_unique<SQLite::Statement>(db_, sql_text(kSql[static_cast<std::size_t>(sql)]));
+  } else {
+    slot->clearBindings();
+  }
+  return Use(*slot);
+}
+
+StreamVersion EventTables::stream_version(std::string_view stream) {
+  auto s = statement(Sql::kSelectStreamVersion);
+  s->bind(1, std::string(stream));
+  return StreamVersion{s->executeStep() ? s->getColumn(0).getInt64() : 0};
+}
+
+std::optional<StoredIdentity> EventTables::find_event(const std::string& event_id) {
+  auto s = statement(Sql::kSelectEventIdentity);
+  s->bindNoCopy(1, event_id);  // event_id outlives the step: it is the caller's
+  if (!s->executeStep()) return std::nullopt;
+  StoredIdentity found;
+  assign_text(found.stream_id, s->getColumn(0));
+  found.version = StreamVersion{s->getColumn(1).getInt64()};
+  found.position = Position{s->getColumn(2).getInt64()};
+  assign_text(found.type, s->getColumn(3));
+  assign_text(found.data, s->getColumn(4));
+  return found;
+}
+
+Position EventTables::insert_event(const std::string& stream, StreamVersion version, const PreparedEvent& event,
+                                   Timestamp recorded_at) {
+  auto s = statement(Sql::kInsertEvent);
+  // The hot path: bind without copying, since every buffer lives in the caller's request until the
+  // statement has run.
+  s->bindNoCopy(1, stream);
+  s->bind(2, version.value);
+  s->bindNoCopy(3, event.id);
+  s->bindNoCopy(4, event.type);
+  s->bind(5, event.schema_version);
+  s->bindNoCopy(6, event.data);
+  s->bindNoCopy(7, event.metadata);
+  s->bind(8, static_cast<std::int64_t>(recorded_at.time_since_epoch().count()));
+  s->exec();
+  return Position{db_.getLastInsertRowid()};
+}
+
+void EventTables::upsert_stream(const std::string& stream, std::string_view category, StreamVersion version,
+                                Timestamp now) {
+  auto s = statement(Sql::kUpsertStream);
+  s->bindNoCopy(1, stream);
+  s->bind(2, std::string(category));
+  s->bind(3, version.value);
+  s->bind(4, static_cast<std::int64_t>(now.time_since_epoch().count()));
+  s->exec();
+}
+
+Position EventTables::head_position() {
+  auto s = statement(Sql::kSelectHead);
+  s->executeStep();
+  return Position{s->getColumn(0).getInt64()};
+}
+
+bool EventTables::read_stream_page(const std::string& stream, StreamVersion from, Direction direction,
+                                   std::int64_t limit, std::vector<RecordedEvent>& out) {
+  auto s = statement(direction == Direction::Forward ? Sql::kSelectStreamForward : Sql::kSelectStreamBackward);
+  s->bindNoCopy(1, stream);
+  s->bind(2, from.value);
+  s->bind(3, limit);
+  std::int64_t rows = 0;
+  for (; s->executeStep(); ++rows) read_event(*s, next_slot(out));
+  return rows == limit;
+}
+
+PageScan EventTables::read_all_page(Position from, std::int64_t limit, const Filter& filter,
+                                    std::vector<RecordedEvent>& out) {
+  auto s = statement(Sql::kSelectAllForward);
+  s->bind(1, from.value);
+  s->bind(2, limit);
+  PageScan scan;
+  std::int64_t rows = 0;
+  for (; s->executeStep(); ++rows) {
+    scan.last_scanned = Position{s->getColumn(0).getInt64()};
+    // Test the filter on the cheap columns before copying the event out.
+    if (!filter.empty()) {
+      std::string_view stream(s->getColumn(1).getText(), static_cast<std::size_t>(s->getColumn(1).getBytes()));
+      std::string_view type(s->getColumn(4).getText(), static_cast<std::size_t>(s->getColumn(4).getBytes()));
+      if (!filter.matches(stream, type)) continue;
+    }
+    read_event(*s, next_slot(out));
+  }
+  scan.more = rows == limit;
+  return scan;
+}
+
+std::vector<StreamInfo> EventTables::list_streams(const StreamList& list) {
+  bool by_category = !list.category.empty();
+  auto s = statement(by_category ? Sql::kListStreamsInCategory : Sql::kListStreams);
+  int next = 1;
+  if (by_category) s->bind(next++, list.category);
+  s->bind(next++, list.after);
+  s->bind(next, list.max_count);
+  std::vector<StreamInfo> streams;
+  while (s->executeStep()) {
+    StreamInfo& info = streams.emplace_back();
+    assign_text(info.stream_id, s->getColumn(0));
+    assign_text(info.category, s->getColumn(1));
+    info.version = StreamVersion{s->getColumn(2).getInt64()};
+    info.created_at = timestamp(s->getColumn(3).getInt64());
+    info.updated_at = timestamp(s->getColumn(4).getInt64());
+  }
+  return streams;
+}
+
+EventStore::Stats EventTables::stats() {
+  EventStore::Stats stats;
+  auto counts = statement(Sql::kCountEventsAndStreams);
+  counts->executeStep();
+  stats.events = counts->getColumn(0).getInt64();
+  stats.streams = counts->getColumn(1).getInt64();
+  stats.head = Position{counts->getColumn(2).getInt64()};
+  for (auto [sql, into] : {std::pair{Sql::kEventsPerCategory, &stats.events_per_category},
+                           std::pair{Sql::kEventsPerType, &stats.events_per_type}}) {
+    auto s = statement(sql);
+    while (s->executeStep()) into->emplace_back(s->getColumn(0).getString(), s->getColumn(1).getInt64());
+  }
+  return stats;
+}
+
+}  // namespace evlite::detail

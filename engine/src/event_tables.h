@@ -1,0 +1,111 @@
+// Internal: every statement against the engine's tables (events, streams), prepared once per connection.
+//
+// This is the only place SQL against those tables is written (DESIGN.md §1, §10). Each method runs one
+// statement; transactions are the caller's (connection.h: write_transaction).
+//
+// Thread safety: like the connection it wraps, used by one thread at a time.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "evlite/engine/event_store.h"
+
+namespace evlite::detail {
+
+// An event ready to insert: validated, with its id and stored JSON texts decided.
+struct PreparedEvent {
+  std::string id;
+  bool caller_id = false;  // the caller chose the id, so it may already be stored
+  std::string type;
+  std::int32_t schema_version = 1;
+  std::string data;
+  std::string metadata;
+};
+
+// What the idempotency check needs of a stored event.
+struct StoredIdentity {
+  std::string stream_id;
+  StreamVersion version;
+  Position position;
+  std::string type;
+  std::string data;
+};
+
+// How far a page read got: the last position it looked at (matched or not), and whether the log may
+// hold more after it.
+struct PageScan {
+  Position last_scanned;
+  bool more = false;
+};
+
+class EventTables {
+ public:
+  explicit EventTables(SQLite::Database& db);
+
+  StreamVersion stream_version(std::string_view stream);
+  std::optional<StoredIdentity> find_event(const std::string& event_id);
+  Position insert_event(const std::string& stream, StreamVersion version, const PreparedEvent& event,
+                        Timestamp recorded_at);
+  void upsert_stream(const std::string& stream, std::string_view category, StreamVersion version, Timestamp now);
+
+  Position head_position();
+
+  // Up to `limit` events of `stream` from version `from` (inclusive) in `direction`, appended to `out`.
+  // Returns whether the stream may hold more beyond them.
+  bool read_stream_page(const std::string& stream, StreamVersion from, Direction direction, std::int64_t limit,
+                        std::vector<RecordedEvent>& out);
+
+  // Scans up to `limit` events from position `from` (inclusive) and appends those matching `filter` to `out`.
+  PageScan read_all_page(Position from, std::int64_t limit, const Filter& filter, std::vector<RecordedEvent>& out);
+
+  std::vector<StreamInfo> list_streams(const StreamList& list);
+  EventStore::Stats stats();
+
+ private:
+  enum class Sql {
+    kSelectStreamVersion,
+    kSelectEventIdentity,
+    kInsertEvent,
+    kUpsertStream,
+    kSelectHead,
+    kSelectStreamForward,
+    kSelectStreamBackward,
+    kSelectAllForward,
+    kListStreams,
+    kListStreamsInCategory,
+    kCountEventsAndStreams,
+    kEventsPerCategory,
+    kEventsPerType,
+    kCount,
+  };
+  // A prepared statement in use. Resetting it when the use ends matters: a SELECT left un-reset after its
+  // first row keeps the connection's read snapshot open, and later reads on it would see stale data.
+  class Use {
+   public:
+    explicit Use(SQLite::Statement& s) : s_(s) {}
+    ~Use() { s_.tryReset(); }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    SQLite::Statement* operator->() const { return &s_; }
+    SQLite::Statement& operator*() const { return s_; }
+
+   private:
+    SQLite::Statement& s_;
+  };
+
+  // The statement for `sql`, prepared on first use, with its bindings cleared.
+  Use statement(Sql sql);
+
+  SQLite::Database& db_;
+  std::array<std::unique_ptr<SQLite::Statement>, static_cast<std::size_t>(Sql::kCount)> statements_;
+};
+
+}  // namespace evlite::detail

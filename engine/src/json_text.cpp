@@ -1,0 +1,137 @@
+#include "json_text.h"
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "errors_internal.h"
+#include "stream_id.h"
+
+namespace evlite::detail {
+namespace {
+
+using nlohmann::json;
+
+bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
+
+// ordered_json keeps the caller's key order when a text must be compacted.
+std::string compacted(std::string_view text) { return nlohmann::ordered_json::parse(text).dump(); }
+
+// Validates a metadata text and notes the two id keys at its top level, without building a document.
+class MetadataScan : public nlohmann::json_sax<json> {
+ public:
+  bool is_object = false;
+  bool empty = true;
+  std::optional<std::string> correlation_id;
+  std::optional<std::string> causation_id;
+  std::string error;
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool string(string_t& s) override {
+    if (depth_ == 1 && target_ != nullptr) *target_ = s;
+    target_ = nullptr;
+    return true;
+  }
+  bool start_object(std::size_t) override {
+    if (depth_ == 0) is_object = true;
+    return value() && (++depth_, true);
+  }
+  bool end_object() override { return --depth_, true; }
+  bool start_array(std::size_t) override { return value() && (++depth_, true); }
+  bool end_array() override { return --depth_, true; }
+  bool key(string_t& k) override {
+    if (depth_ != 1) return true;
+    empty = false;
+    target_ = k == "correlation_id" ? &correlation_id : k == "causation_id" ? &causation_id : nullptr;
+    if (target_ != nullptr && target_->has_value()) return fail(fmt::format("key \"{}\" appears twice", k));
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    return fail(e.what());
+  }
+
+ private:
+  // A non-string value where an id was expected.
+  bool value() {
+    if (depth_ == 1 && target_ != nullptr) return fail("correlation_id and causation_id must be strings");
+    target_ = nullptr;
+    return true;
+  }
+  bool fail(std::string message) {
+    if (error.empty()) error = std::move(message);
+    return false;
+  }
+  int depth_ = 0;
+  std::optional<std::string>* target_ = nullptr;
+};
+
+// The id to store for one of the two keys, or nullopt when the metadata already holds it.
+std::optional<std::string> id_to_add(std::string_view key, const std::string& field,
+                                     const std::optional<std::string>& in_metadata, std::string_view event_id,
+                                     std::string_view what) {
+  if (!field.empty() && in_metadata) {
+    throw InvalidArgument(fmt::format("{}: {} is given both as a field and in the metadata", what, key));
+  }
+  if (!field.empty() && !is_printable_utf8(field)) {
+    throw InvalidArgument(fmt::format("{}: {} {} must be valid UTF-8 without control characters", what, key, printable(field)));
+  }
+  if (in_metadata) return std::nullopt;
+  return field.empty() ? std::string(event_id) : field;
+}
+
+}  // namespace
+
+std::string stored_data(std::string_view text, std::string_view what) {
+  if (!json::accept(text)) throw InvalidArgument(fmt::format("{}: data is not valid JSON", what));
+  return has_line_break(text) ? compacted(text) : std::string(text);
+}
+
+std::string stored_metadata(const NewEvent& event, std::string_view event_id, std::string_view what) {
+  MetadataScan scan;
+  std::string_view text = event.metadata;
+  if (!json::sax_parse(text, &scan) || !scan.is_object) {
+    throw InvalidArgument(fmt::format("{}: metadata must be a JSON object{}{}", what, scan.error.empty() ? "" : ": ",
+                                      scan.error));
+  }
+  auto correlation = id_to_add("correlation_id", event.correlation_id, scan.correlation_id, event_id, what);
+  auto causation = id_to_add("causation_id", event.causation_id, scan.causation_id, event_id, what);
+  std::string base = has_line_break(text) ? compacted(text) : std::string(text);
+  if (!correlation && !causation) return base;
+
+  std::string out = "{";
+  auto add = [&](std::string_view key, const std::optional<std::string>& id) {
+    if (!id) return;
+    if (out.size() > 1) out += ',';
+    append_json_string(out, key);
+    out += ':';
+    append_json_string(out, *id);
+  };
+  add("correlation_id", correlation);
+  add("causation_id", causation);
+  std::string_view rest = std::string_view(base).substr(base.find('{') + 1);
+  if (!scan.empty) out += ',';
+  out += scan.empty ? std::string_view("}") : rest;
+  return out;
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+  } else {
+    out += json(std::string(text)).dump();
+  }
+}
+
+}  // namespace evlite::detail

@@ -1,0 +1,87 @@
+#include "migrator.h"
+
+#include <thread>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "connection.h"
+#include "errors_internal.h"
+#include "migrations.h"
+
+namespace evlite::detail {
+namespace {
+
+struct FileIdentity {
+  int application_id = 0;
+  int user_version = 0;
+  std::int64_t schema_objects = 0;
+};
+
+FileIdentity identify(SQLite::Database& db, const std::filesystem::path& path) {
+  try {
+    FileIdentity id;
+    id.application_id = db.execAndGet("PRAGMA application_id").getInt();
+    id.user_version = db.execAndGet("PRAGMA user_version").getInt();
+    id.schema_objects = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt64();
+    return id;
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() == SQLITE_NOTADB) throw SchemaError(path.string(), "not an SQLite database (and so not an evlite store)");
+    if (e.getErrorCode() == SQLITE_CORRUPT) throw SchemaError(path.string(), fmt::format("the file is corrupt: {}", e.what()));
+    throw;
+  }
+}
+
+void check_identity(const FileIdentity& id, const std::filesystem::path& path, int latest) {
+  bool blank = id.application_id == 0 && id.user_version == 0 && id.schema_objects == 0;
+  if (id.application_id != kApplicationId && !blank) {
+    throw SchemaError(path.string(), fmt::format("an SQLite database that is not an evlite store (application_id {:#x}, "
+                                                 "{} schema objects)",
+                                                 static_cast<unsigned>(id.application_id), id.schema_objects));
+  }
+  if (id.user_version > latest) {
+    throw SchemaError(path.string(), fmt::format("schema version {} is newer than this evlite supports ({}); "
+                                                 "open it with a newer evlite",
+                                                 id.user_version, latest));
+  }
+}
+
+void enable_wal(SQLite::Database& db, const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
+  auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  for (;;) {
+    try {
+      std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+      if (mode != "wal") throw StorageError(SQLITE_ERROR, fmt::format("{}: cannot switch to WAL mode (got {})", path.string(), mode));
+      return;
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) throw;
+      std::this_thread::yield();
+    }
+  }
+}
+
+}  // namespace
+
+int open_schema(SQLite::Database& db, const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
+  const auto& all = migrations();
+  int latest = all.empty() ? 0 : all.back().number;
+  FileIdentity found = identify(db, path);
+  check_identity(found, path, latest);
+  enable_wal(db, path, busy_timeout);
+
+  for (const Migration& migration : all) {
+    if (found.user_version >= migration.number) continue;
+    std::string context = fmt::format("{}: migration {:04}_{}", path.string(), migration.number, migration.name);
+    write_transaction(db, busy_timeout, context, [&] {
+      FileIdentity now = identify(db, path);
+      check_identity(now, path, latest);
+      if (now.user_version >= migration.number) return;
+      db.exec(std::string(migration.sql));
+      db.exec(fmt::format("PRAGMA user_version = {}", migration.number));
+      db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
+    });
+  }
+  return latest;
+}
+
+}  // namespace evlite::detail

@@ -1,0 +1,55 @@
+// Internal: the state behind an EventStore handle, shared with its cursors and subscriptions.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+
+#include "connection.h"
+#include "evlite/engine/event_store.h"
+
+namespace evlite {
+
+namespace detail {
+
+// Wakes subscriptions of this process when an append commits.
+class CommitSignal {
+ public:
+  // Called after every commit.
+  void notify();
+  // The number of commits notified so far.
+  std::uint64_t count();
+  // Waits until count() differs from `seen`, `stop` is set, or `timeout` passes.
+  // Returns true when woken by a commit or a stop, false on timeout.
+  bool wait(std::uint64_t seen, std::chrono::milliseconds timeout, const std::atomic<bool>& stop);
+  // Wakes every waiter so that it rechecks its stop flag.
+  void wake_all();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::uint64_t count_ = 0;  // Guarded by mutex_
+};
+
+}  // namespace detail
+
+struct EventStore::Impl {
+  Impl(std::filesystem::path path, Options options);
+
+  // Constant after construction.
+  const std::filesystem::path path;
+  const std::string path_text;  // for messages
+  const Options options;
+  int schema_version = 0;
+
+  std::mutex write_mutex;
+  std::unique_ptr<detail::Connection> writer;  // Guarded by write_mutex
+
+  detail::ConnectionPool readers;
+  detail::CommitSignal commits;
+};
+
+}  // namespace evlite
