@@ -32,7 +32,7 @@ demo: build
 	$(BUILD)/samples/minimal demo.db
 
 bench: build
-	@echo "bench: the benchmark suite is not built yet (issue 8)"; exit 1
+	$(BUILD)/bench/evlite-bench
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

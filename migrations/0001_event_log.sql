@@ -38,3 +38,13 @@ CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
 BEGIN
   SELECT RAISE(ABORT, 'evlite: events are append-only; DELETE is not allowed');
 END;
+
+-- INSERT OR REPLACE deletes a conflicting row without firing DELETE triggers (unless the connection set
+-- recursive_triggers), so an insert that collides with a stored event is refused before it can replace it.
+CREATE TRIGGER events_are_append_only_replace BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE position = NEW.position)
+  OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+  OR EXISTS (SELECT 1 FROM events WHERE stream_id = NEW.stream_id AND version = NEW.version)
+BEGIN
+  SELECT RAISE(ABORT, 'evlite: events are append-only; an insert may not replace a stored event');
+END;

@@ -32,12 +32,15 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
     PreparedEvent& prepared = out.events.emplace_back();
     prepared.caller_id = !event.id.empty();
     prepared.id = prepared.caller_id ? canonical_uuid(event.id) : new_uuid_v7();
-    validate_event_type(event.type);
-    std::string what = fmt::format("event {} ({}) of the append to stream {}", i, printable(event.type), printable(out.stream));
-    prepared.type = event.type;
-    prepared.schema_version = event.schema_version;
-    prepared.data = stored_data(event.data, what);
-    prepared.metadata = stored_metadata(event, prepared.id, what);
+    try {
+      validate_event_type(event.type);
+      prepared.type = event.type;
+      prepared.schema_version = event.schema_version;
+      prepared.data = stored_data(event.data);
+      prepared.metadata = stored_metadata(event, prepared.id);
+    } catch (const InvalidArgument& e) {  // add which event it was; built only on this failure path
+      throw InvalidArgument(fmt::format("event {} of the append to stream {}: {}", i, printable(out.stream), e.what()));
+    }
     if (prepared.caller_id && !caller_ids.insert(prepared.id).second) {
       throw DuplicateEventId(prepared.id, out.stream, "the same id appears twice in this append");
     }
@@ -87,23 +90,15 @@ AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp 
   return result;
 }
 
-Timestamp now() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
-
 // Writes every part in one transaction: all or nothing.
 std::vector<AppendResult> commit(EventStore::Impl& impl, const std::vector<PreparedAppend>& parts,
                                  const std::string& context) {
   std::vector<AppendResult> results;
-  {
-    std::lock_guard lock(impl.write_mutex);
-    write_transaction(impl.writer->db, impl.options.busy_timeout, context, [&] {
-      results.clear();
-      Timestamp time = now();
-      for (const auto& part : parts) results.push_back(write(impl.writer->tables, part, time));
-    });
-  }
-  impl.commits.notify();
+  write_locked(impl, context, [&](EventTables& tables) {
+    results.clear();
+    Timestamp time = now();
+    for (const auto& part : parts) results.push_back(write(tables, part, time));
+  });
   return results;
 }
 

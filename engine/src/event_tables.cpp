@@ -39,8 +39,15 @@ constexpr const char* kSql[] = {
     "SELECT category, sum(version) FROM streams GROUP BY category ORDER BY category",
     // kEventsPerType
     "SELECT type, count(*) FROM events GROUP BY type ORDER BY type",
+    // kUpsertSnapshot
+    "INSERT INTO snapshots (stream_id, version, type, schema_version, state, taken_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, "
+    "type = excluded.type, schema_version = excluded.schema_version, state = excluded.state, "
+    "taken_at = excluded.taken_at WHERE excluded.version >= snapshots.version",
+    // kSelectSnapshot
+    "SELECT stream_id, version, type, schema_version, state, taken_at FROM snapshots WHERE stream_id = ?1",
 };
-static_assert(std::size(kSql) == 13);
+static_assert(std::size(kSql) == 15);
 
 std::string sql_text(const char* sql) {
   std::string text(sql);
@@ -202,6 +209,31 @@ EventStore::Stats EventTables::stats() {
     while (s->executeStep()) into->emplace_back(s->getColumn(0).getString(), s->getColumn(1).getInt64());
   }
   return stats;
+}
+
+void EventTables::upsert_snapshot(const Snapshot& snapshot, Timestamp now) {
+  auto s = statement(Sql::kUpsertSnapshot);
+  s->bind(1, snapshot.stream_id);
+  s->bind(2, snapshot.version.value);
+  s->bind(3, snapshot.type);
+  s->bind(4, snapshot.schema_version);
+  s->bind(5, snapshot.state);
+  s->bind(6, static_cast<std::int64_t>(now.time_since_epoch().count()));
+  s->exec();
+}
+
+std::optional<Snapshot> EventTables::select_snapshot(const std::string& stream) {
+  auto s = statement(Sql::kSelectSnapshot);
+  s->bind(1, stream);
+  if (!s->executeStep()) return std::nullopt;
+  Snapshot snapshot;
+  assign_text(snapshot.stream_id, s->getColumn(0));
+  snapshot.version = StreamVersion{s->getColumn(1).getInt64()};
+  assign_text(snapshot.type, s->getColumn(2));
+  snapshot.schema_version = s->getColumn(3).getInt();
+  assign_text(snapshot.state, s->getColumn(4));
+  snapshot.taken_at = timestamp(s->getColumn(5).getInt64());
+  return snapshot;
 }
 
 }  // namespace evlite::detail

@@ -67,6 +67,11 @@ class EventTables {
   PageScan read_all_page(Position from, std::int64_t limit, const Filter& filter, std::vector<RecordedEvent>& out);
 
   std::vector<StreamInfo> list_streams(const StreamList& list);
+
+  // Replaces the stream's snapshot unless the stored one is of a later version.
+  void upsert_snapshot(const Snapshot& snapshot, Timestamp now);
+  std::optional<Snapshot> select_snapshot(const std::string& stream);
+
   EventStore::Stats stats();
 
  private:
@@ -84,6 +89,8 @@ class EventTables {
     kCountEventsAndStreams,
     kEventsPerCategory,
     kEventsPerType,
+    kUpsertSnapshot,
+    kSelectSnapshot,
     kCount,
   };
   // A prepared statement in use. Resetting it when the use ends matters: a SELECT left un-reset after its

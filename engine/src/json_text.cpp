@@ -72,53 +72,54 @@ class MetadataScan : public nlohmann::json_sax<json> {
   std::optional<std::string>* target_ = nullptr;
 };
 
-// The id to store for one of the two keys, or nullopt when the metadata already holds it.
-std::optional<std::string> id_to_add(std::string_view key, const std::string& field,
-                                     const std::optional<std::string>& in_metadata, std::string_view event_id,
-                                     std::string_view what) {
-  if (!field.empty() && in_metadata) {
-    throw InvalidArgument(fmt::format("{}: {} is given both as a field and in the metadata", what, key));
-  }
+// The id an event's metadata must carry under `key`: the field when set, else what the metadata has, else
+// the event's own id.
+std::string chosen_id(std::string_view key, const std::string& field, const std::optional<std::string>& in_metadata,
+                      std::string_view event_id) {
   if (!field.empty() && !is_printable_utf8(field)) {
-    throw InvalidArgument(fmt::format("{}: {} {} must be valid UTF-8 without control characters", what, key, printable(field)));
+    throw InvalidArgument(fmt::format("{} {} must be valid UTF-8 without control characters", key, printable(field)));
   }
-  if (in_metadata) return std::nullopt;
-  return field.empty() ? std::string(event_id) : field;
+  if (!field.empty()) return field;
+  return in_metadata ? *in_metadata : std::string(event_id);
 }
 
 }  // namespace
 
-std::string stored_data(std::string_view text, std::string_view what) {
-  if (!json::accept(text)) throw InvalidArgument(fmt::format("{}: data is not valid JSON", what));
+std::string stored_data(std::string_view text) {
+  if (!json::accept(text)) throw InvalidArgument("data is not valid JSON");
   return has_line_break(text) ? compacted(text) : std::string(text);
 }
 
-std::string stored_metadata(const NewEvent& event, std::string_view event_id, std::string_view what) {
+std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
   MetadataScan scan;
   std::string_view text = event.metadata;
   if (!json::sax_parse(text, &scan) || !scan.is_object) {
-    throw InvalidArgument(fmt::format("{}: metadata must be a JSON object{}{}", what, scan.error.empty() ? "" : ": ",
-                                      scan.error));
+    throw InvalidArgument(fmt::format("metadata must be a JSON object{}{}", scan.error.empty() ? "" : ": ", scan.error));
   }
-  auto correlation = id_to_add("correlation_id", event.correlation_id, scan.correlation_id, event_id, what);
-  auto causation = id_to_add("causation_id", event.causation_id, scan.causation_id, event_id, what);
+  std::string correlation = chosen_id("correlation_id", event.correlation_id, scan.correlation_id, event_id);
+  std::string causation = chosen_id("causation_id", event.causation_id, scan.causation_id, event_id);
   std::string base = has_line_break(text) ? compacted(text) : std::string(text);
-  if (!correlation && !causation) return base;
+  if (scan.correlation_id == correlation && scan.causation_id == causation) return base;
 
-  std::string out = "{";
-  auto add = [&](std::string_view key, const std::optional<std::string>& id) {
-    if (!id) return;
-    if (out.size() > 1) out += ',';
-    append_json_string(out, key);
+  if (!scan.correlation_id && !scan.causation_id) {
+    // The common case: splice both ids in front of the caller's fields, without building a document.
+    std::string out = "{";
+    append_json_string(out, "correlation_id");
     out += ':';
-    append_json_string(out, *id);
-  };
-  add("correlation_id", correlation);
-  add("causation_id", causation);
-  std::string_view rest = std::string_view(base).substr(base.find('{') + 1);
-  if (!scan.empty) out += ',';
-  out += scan.empty ? std::string_view("}") : rest;
-  return out;
+    append_json_string(out, correlation);
+    out += ',';
+    append_json_string(out, "causation_id");
+    out += ':';
+    append_json_string(out, causation);
+    if (!scan.empty) out += ',';
+    out += std::string_view(base).substr(base.find('{') + 1);
+    return out;
+  }
+  // A field overrides a key of the metadata, or only one key is there: rare, so a document is fine.
+  auto doc = nlohmann::ordered_json::parse(base);
+  doc["correlation_id"] = correlation;
+  doc["causation_id"] = causation;
+  return doc.dump();
 }
 
 void append_json_string(std::string& out, std::string_view text) {

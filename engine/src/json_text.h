@@ -10,14 +10,14 @@ namespace evlite::detail {
 
 // The text to store for an event's data: `text` itself when it is valid JSON on one line, its compact
 // form when it has raw line breaks (so each stored event fits one NDJSON line). Throws InvalidArgument
-// naming `what` when it is not JSON.
-std::string stored_data(std::string_view text, std::string_view what);
+// when it is not JSON.
+std::string stored_data(std::string_view text);
 
 // The metadata object to store for `event`, whose id is `event_id`: the caller's metadata with
 // "correlation_id" and "causation_id" added in front where missing (DESIGN.md §3; event.h says how they
-// are chosen). Throws InvalidArgument naming `what` when the metadata is not a JSON object, the ids are
-// not strings, or an id is given both as a field and in the metadata.
-std::string stored_metadata(const NewEvent& event, std::string_view event_id, std::string_view what);
+// are chosen). Throws InvalidArgument when the metadata is not a JSON object, the ids are not strings, or
+// an id is given both as a field and in the metadata.
+std::string stored_metadata(const NewEvent& event, std::string_view event_id);
 
 // Appends `text` as a JSON string literal (quoted and escaped) to `out`.
 void append_json_string(std::string& out, std::string_view text);

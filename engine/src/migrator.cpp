@@ -20,11 +20,13 @@ struct FileIdentity {
 
 FileIdentity identify(SQLite::Database& db, const std::filesystem::path& path) {
   try {
-    FileIdentity id;
-    id.application_id = db.execAndGet("PRAGMA application_id").getInt();
-    id.user_version = db.execAndGet("PRAGMA user_version").getInt();
-    id.schema_objects = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt64();
-    return id;
+    // One statement, so one read snapshot: three separate reads could straddle another process's
+    // first migration and see its tables without its application_id.
+    SQLite::Statement query(db,
+                            "SELECT (SELECT application_id FROM pragma_application_id), "
+                            "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)");
+    query.executeStep();
+    return FileIdentity{query.getColumn(0).getInt(), query.getColumn(1).getInt(), query.getColumn(2).getInt64()};
   } catch (const SQLite::Exception& e) {
     if (e.getErrorCode() == SQLITE_NOTADB) throw SchemaError(path.string(), "not an SQLite database (and so not an evlite store)");
     if (e.getErrorCode() == SQLITE_CORRUPT) throw SchemaError(path.string(), fmt::format("the file is corrupt: {}", e.what()));

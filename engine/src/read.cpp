@@ -14,15 +14,6 @@ void check_max_count(std::int64_t max_count) {
   if (max_count < 0) throw InvalidArgument(fmt::format("max_count must be >= 0, got {}", max_count));
 }
 
-// Runs `body` on a borrowed reader connection, translating errors with `what` as context.
-template <class Body>
-auto with_reader(EventStore::Impl& impl, std::string_view what, Body&& body) {
-  return detail::translate_errors(fmt::format("{}: {}", impl.path_text, what), [&] {
-    auto reader = impl.readers.borrow();
-    return body(reader->tables);
-  });
-}
-
 }  // namespace
 
 EventCursor EventStore::read_stream(std::string_view stream, const StreamRead& read) const {
@@ -37,7 +28,7 @@ EventCursor EventStore::read_stream(std::string_view stream, const StreamRead& r
                       forward](std::vector<RecordedEvent>& page) mutable {
     if (remaining == 0 || next.value < 1) return false;
     std::int64_t limit = std::min<std::int64_t>(remaining, impl->options.read_page_events);
-    bool more = with_reader(*impl, "read stream", [&](detail::EventTables& tables) {
+    bool more = detail::with_reader(*impl, "read stream", [&](detail::EventTables& tables) {
       return tables.read_stream_page(stream, next, direction, limit, page);
     });
     remaining -= static_cast<std::int64_t>(page.size());
@@ -56,7 +47,7 @@ EventCursor EventStore::read_all(const AllRead& read) const {
     // log ends.
     while (remaining > 0) {
       std::int64_t limit = std::min<std::int64_t>(remaining, impl->options.read_page_events);
-      detail::PageScan scan = with_reader(*impl, "read all", [&](detail::EventTables& tables) {
+      detail::PageScan scan = detail::with_reader(*impl, "read all", [&](detail::EventTables& tables) {
         return tables.read_all_page(next, filter.empty() ? limit : impl->options.read_page_events, filter, page);
       });
       if (scan.last_scanned.value != 0) next = Position{scan.last_scanned.value + 1};
@@ -71,20 +62,20 @@ EventCursor EventStore::read_all(const AllRead& read) const {
 
 StreamVersion EventStore::stream_version(std::string_view stream) const {
   detail::validate_stream_id(stream);
-  return with_reader(*impl_, "stream version", [&](detail::EventTables& tables) { return tables.stream_version(stream); });
+  return detail::with_reader(*impl_, "stream version", [&](detail::EventTables& tables) { return tables.stream_version(stream); });
 }
 
 Position EventStore::head_position() const {
-  return with_reader(*impl_, "head position", [](detail::EventTables& tables) { return tables.head_position(); });
+  return detail::with_reader(*impl_, "head position", [](detail::EventTables& tables) { return tables.head_position(); });
 }
 
 std::vector<StreamInfo> EventStore::list_streams(const StreamList& list) const {
   check_max_count(list.max_count);
-  return with_reader(*impl_, "list streams", [&](detail::EventTables& tables) { return tables.list_streams(list); });
+  return detail::with_reader(*impl_, "list streams", [&](detail::EventTables& tables) { return tables.list_streams(list); });
 }
 
 EventStore::Stats EventStore::stats() const {
-  return with_reader(*impl_, "stats", [](detail::EventTables& tables) { return tables.stats(); });
+  return detail::with_reader(*impl_, "stats", [](detail::EventTables& tables) { return tables.stats(); });
 }
 
 }  // namespace evlite

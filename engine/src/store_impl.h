@@ -9,11 +9,26 @@
 #include <string>
 
 #include "connection.h"
+#include "errors_internal.h"
 #include "evlite/engine/event_store.h"
 
 namespace evlite {
 
 namespace detail {
+
+// The time recorded for a commit.
+inline Timestamp now() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+// Runs `body` with the writer connection's tables inside one write transaction (connection.h), holding
+// the in-process write lock, and wakes subscriptions after the commit.
+template <class Body>
+void write_locked(EventStore::Impl& impl, const std::string& context, Body&& body);
+
+// Runs `body` with the tables of a borrowed reader connection, translating errors with `what` as context.
+template <class Body>
+auto with_reader(EventStore::Impl& impl, std::string_view what, Body&& body);
 
 // Wakes subscriptions of this process when an append commits.
 class CommitSignal {
@@ -52,4 +67,24 @@ struct EventStore::Impl {
   detail::CommitSignal commits;
 };
 
+namespace detail {
+
+template <class Body>
+void write_locked(EventStore::Impl& impl, const std::string& context, Body&& body) {
+  {
+    std::lock_guard lock(impl.write_mutex);
+    write_transaction(impl.writer->db, impl.options.busy_timeout, context, [&] { body(impl.writer->tables); });
+  }
+  impl.commits.notify();
+}
+
+template <class Body>
+auto with_reader(EventStore::Impl& impl, std::string_view what, Body&& body) {
+  return translate_errors(impl.path_text + ": " + std::string(what), [&] {
+    auto reader = impl.readers.borrow();
+    return body(reader->tables);
+  });
+}
+
+}  // namespace detail
 }  // namespace evlite

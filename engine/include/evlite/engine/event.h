@@ -26,27 +26,27 @@ using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 std::string to_iso8601(Timestamp t);
 
 struct NewEvent {
-  std::string type;              // 1–256 bytes of UTF-8, no control characters
+  std::string type{};              // 1–256 bytes of UTF-8, no control characters
   std::string data = "{}";       // any JSON value
   std::string metadata = "{}";   // a JSON object: the caller's own fields
-  std::string id;                // a UUID (any version); empty: the engine generates a UUIDv7
+  std::string id{};                // a UUID (any version); empty: the engine generates a UUIDv7
   std::int32_t schema_version = 1;
-  std::string correlation_id;    // empty: from metadata, else the event's own id
-  std::string causation_id;      // empty: from metadata, else the event's own id
+  std::string correlation_id{};    // empty: from metadata, else the event's own id
+  std::string causation_id{};      // empty: from metadata, else the event's own id
 
   friend bool operator==(const NewEvent&, const NewEvent&) = default;
 };
 
 struct RecordedEvent {
-  Position position;
-  std::string stream_id;
-  StreamVersion version;
-  std::string id;
-  std::string type;
+  Position position{};
+  std::string stream_id{};
+  StreamVersion version{};
+  std::string id{};
+  std::string type{};
   std::int32_t schema_version = 1;
-  std::string data;
-  std::string metadata;
-  Timestamp recorded_at;
+  std::string data{};
+  std::string metadata{};
+  Timestamp recorded_at{};
 
   friend bool operator==(const RecordedEvent&, const RecordedEvent&) = default;
 };

@@ -27,6 +27,7 @@
 #include "evlite/engine/expected_version.h"
 #include "evlite/engine/filter.h"
 #include "evlite/engine/options.h"
+#include "evlite/engine/snapshot.h"
 #include "evlite/engine/subscription.h"
 
 namespace evlite {
@@ -36,17 +37,17 @@ inline constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max(
 // What an append did: the stream's version after it and the positions of its events (contiguous for one
 // call). For an idempotent retry, the values of the original write.
 struct AppendResult {
-  StreamVersion version;
-  Position first_position;
-  Position last_position;
+  StreamVersion version{};
+  Position first_position{};
+  Position last_position{};
   friend bool operator==(const AppendResult&, const AppendResult&) = default;
 };
 
 // One stream's share of an append_many.
 struct StreamAppend {
-  std::string stream;
+  std::string stream{};
   ExpectedVersion expected = ExpectedVersion::any();
-  std::vector<NewEvent> events;
+  std::vector<NewEvent> events{};
 };
 
 enum class Direction { Forward, Backward };
@@ -54,28 +55,28 @@ enum class Direction { Forward, Backward };
 struct StreamRead {
   Direction direction = Direction::Forward;
   // First version delivered (inclusive). Default: the stream's first event (forward) or last (backward).
-  std::optional<StreamVersion> from;
+  std::optional<StreamVersion> from{};
   std::int64_t max_count = kNoLimit;
 };
 
 struct AllRead {
   Position from{1};  // first position delivered (inclusive)
   std::int64_t max_count = kNoLimit;
-  Filter filter;
+  Filter filter{};
 };
 
 struct StreamInfo {
-  std::string stream_id;
-  std::string category;
-  StreamVersion version;
-  Timestamp created_at;
-  Timestamp updated_at;
+  std::string stream_id{};
+  std::string category{};
+  StreamVersion version{};
+  Timestamp created_at{};
+  Timestamp updated_at{};
   friend bool operator==(const StreamInfo&, const StreamInfo&) = default;
 };
 
 struct StreamList {
-  std::string category;      // empty: every category
-  std::string after;         // page after this stream id (ids are listed in byte order)
+  std::string category{};      // empty: every category
+  std::string after{};         // page after this stream id (ids are listed in byte order)
   std::int64_t max_count = 1000;
 };
 
@@ -126,11 +127,19 @@ class EventStore {
   struct Stats {
     std::int64_t events = 0;
     std::int64_t streams = 0;
-    Position head;
-    std::vector<std::pair<std::string, std::int64_t>> events_per_category;
-    std::vector<std::pair<std::string, std::int64_t>> events_per_type;
+    Position head{};
+    std::vector<std::pair<std::string, std::int64_t>> events_per_category{};
+    std::vector<std::pair<std::string, std::int64_t>> events_per_type{};
   };
   Stats stats() const;
+
+  // Stores `snapshot` as its stream's newest, unless a snapshot of a later version is already stored (then
+  // nothing changes). Throws InvalidArgument for a bad stream id, a version outside 1..stream_version, or
+  // state that is not JSON; StorageError.
+  void save_snapshot(const Snapshot& snapshot);
+
+  // The newest snapshot of `stream`, or nullopt.
+  std::optional<Snapshot> load_snapshot(std::string_view stream) const;
 
   // Delivers every event matching `filter` with a position greater than `after`, first from the log,
   // then live, on a thread of its own, until the returned handle is stopped or destroyed.

@@ -14,9 +14,9 @@
 namespace evlite {
 
 struct Filter {
-  std::vector<std::string> categories;
-  std::vector<std::string> types;
-  std::vector<std::string> stream_prefixes;
+  std::vector<std::string> categories{};
+  std::vector<std::string> types{};
+  std::vector<std::string> stream_prefixes{};
 
   bool matches(std::string_view stream_id, std::string_view type) const;
   bool empty() const { return categories.empty() && types.empty() && stream_prefixes.empty(); }

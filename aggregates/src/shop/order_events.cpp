@@ -1,0 +1,71 @@
+#include "evlite/aggregates/shop/order_events.h"
+
+#include <fmt/format.h>
+
+namespace evlite::shop {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t strict_integer(const json& j, const char* key) {
+  const json& value = j.at(key);
+  if (!value.is_number_integer()) {
+    throw json::type_error::create(302, fmt::format("{} must be an integer, got {}", key, value.dump()), &value);
+  }
+  return value.get<std::int64_t>();
+}
+
+// v1 → v2: the single address line "street, city, postcode, country" becomes structured; a line with fewer
+// parts keeps what it has in `street`, so nothing is lost.
+void split_address(json& data) {
+  std::string line = data.at("address").get<std::string>();
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    std::size_t comma = line.find(',', start);
+    std::string part = line.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    part.erase(0, part.find_first_not_of(' '));
+    parts.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  Address address;
+  if (parts.size() == 4) {
+    address = Address{parts[0], parts[1], parts[2], parts[3]};
+  } else {
+    address.street = line;
+  }
+  data.erase("address");
+  data["shipping_address"] = address;
+}
+
+// v2 → v3: currency became explicit; every order before it was in EUR.
+void add_currency(json& data) { data["currency"] = "EUR"; }
+
+}  // namespace
+
+const aggregates::EventRegistry<OrderEvent>& order_events() {
+  static const auto registry = [] {
+    aggregates::EventRegistry<OrderEvent> r;
+    r.upcast(OrderPlaced::kType, 1, split_address).upcast(OrderPlaced::kType, 2, add_currency);
+    return r;
+  }();
+  return registry;
+}
+
+void to_json(json& j, const OrderLine& v) {
+  j = json{{"product", v.product}, {"quantity", v.quantity}, {"unit_price", v.unit_price}};
+}
+void from_json(const json& j, OrderLine& v) {
+  j.at("product").get_to(v.product);
+  v.quantity = strict_integer(j, "quantity");
+  v.unit_price = strict_integer(j, "unit_price");
+}
+void to_json(json& j, const PaymentCaptured& v) { j = json{{"payment_id", v.payment_id}, {"amount", v.amount}}; }
+void from_json(const json& j, PaymentCaptured& v) {
+  j.at("payment_id").get_to(v.payment_id);
+  v.amount = strict_integer(j, "amount");
+}
+void to_json(json& j, const OrderPaid& v) { j = json{{"amount", v.amount}}; }
+void from_json(const json& j, OrderPaid& v) { v.amount = strict_integer(j, "amount"); }
+
+}  // namespace evlite::shop

@@ -1,0 +1,102 @@
+// evlite-bench: evlite against raw SQLite on the same rows, in the same run (see baseline.h).
+//   evlite-bench [--json] [--full]
+// Each figure is the median of 3 repetitions, each on a fresh file.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "baseline.h"
+#include "evlite/engine/event_store.h"
+
+namespace evlite::bench {
+namespace {
+
+struct Workload {
+  std::string name;
+  std::int64_t events;
+  std::int64_t per_call;
+  bool full_sync;
+};
+
+// ~250 bytes of order data and ~130 bytes of metadata, as a shop's OrderPlaced would carry.
+Payload shop_payload() {
+  return {R"({"customer":"customer-0042","lines":[{"product":"sku-1001","quantity":2,"unit_price":1999},)"
+          R"({"product":"sku-2002","quantity":1,"unit_price":4999}],"shipping_address":{"street":"12 Harbour Road",)"
+          R"("city":"Leith","postcode":"EH6 6LX","country":"GB"},"currency":"EUR"})",
+          R"({"correlation_id":"0190a6f2-5b1e-7c3d-8e4f-123456789abc","causation_id":"0190a6f2-5b1e-7c3d-8e4f-123456789abc","user":"u-7"})"};
+}
+
+std::filesystem::path fresh_file(const std::filesystem::path& dir, const std::string& name) {
+  auto file = dir / (name + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
+  return file;
+}
+
+Options options_for(const Workload& w) {
+  return Options{.synchronous = w.full_sync ? Synchronous::Full : Synchronous::Normal};
+}
+
+double evlite_append(const std::filesystem::path& file, const Workload& w, const Payload& payload) {
+  auto store = EventStore::open(file, options_for(w));
+  std::vector<NewEvent> batch(static_cast<std::size_t>(w.per_call),
+                              NewEvent{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata});
+  std::vector<std::int64_t> versions(1000, 0);
+  auto start = std::chrono::steady_clock::now();
+  for (std::int64_t done = 0, round = 0; done < w.events; done += w.per_call, ++round) {
+    auto stream = static_cast<std::size_t>(round % 1000);
+    auto result = store.append(fmt::format("order-{}", stream), ExpectedVersion::exact(versions[stream]), batch);
+    versions[stream] = result.version.value;
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+}  // namespace evlite::bench
+
+int main(int argc, char** argv) {
+  using namespace evlite::bench;
+  bool json = false;
+  bool full = false;
+  for (int i = 1; i < argc; ++i) {
+    json |= std::strcmp(argv[i], "--json") == 0;
+    full |= std::strcmp(argv[i], "--full") == 0;
+  }
+  auto dir = std::filesystem::temp_directory_path() / "evlite-bench";
+  std::filesystem::create_directories(dir);
+  Payload payload = shop_payload();
+  std::vector<Workload> workloads = {
+      {"append_single_full", full ? 5'000 : 1'000, 1, true},
+      {"append_single_normal", full ? 100'000 : 20'000, 1, false},
+      {"append_batch_1000", full ? 1'000'000 : 200'000, 1'000, false},
+  };
+  if (!json) fmt::print("{:<22} {:>9} {:>12} {:>14} {:>7}\n", "workload", "events", "events/s", "raw events/s", "ratio");
+  for (const Workload& w : workloads) {
+    std::vector<double> ours, raw;
+    for (int rep = 0; rep < 3; ++rep) {
+      ours.push_back(evlite_append(fresh_file(dir, w.name), w, payload));
+      auto base = fresh_file(dir, w.name + "-raw");
+      evlite::EventStore::open(base);  // the same schema, through the same migrations
+      raw.push_back(raw_append(base, w.events, w.per_call, 1000, w.full_sync, payload));
+    }
+    double rate = static_cast<double>(w.events) / median(ours);
+    double raw_rate = static_cast<double>(w.events) / median(raw);
+    if (json) {
+      fmt::print(R"({{"workload":"{}","events":{},"seconds":{:.3f},"events_per_s":{:.0f},"baseline_events_per_s":{:.0f},"ratio":{:.3f}}})"
+                 "\n",
+                 w.name, w.events, median(ours), rate, raw_rate, rate / raw_rate);
+    } else {
+      fmt::print("{:<22} {:>9} {:>12.0f} {:>14.0f} {:>7.2f}\n", w.name, w.events, rate, raw_rate, rate / raw_rate);
+    }
+  }
+  std::filesystem::remove_all(dir);
+}

@@ -1,0 +1,598 @@
+// Append (DESIGN.md §3): expectations, idempotent retries, event ids, metadata, validation of input, and
+// append_many's all-or-nothing rule. Every refused append is checked to have written nothing.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/test_helpers.h"
+#include "evlite/engine/errors.h"
+#include "evlite/engine/event_store.h"
+#include "support/temp_store.h"
+
+using namespace evlite;
+using namespace evlite::testing;
+
+namespace {
+
+// Everything an append can change, to check that a refused one changed nothing.
+struct LogState {
+  Position head;
+  std::int64_t events = 0;
+  std::int64_t streams = 0;
+  friend bool operator==(const LogState&, const LogState&) = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const LogState& state) {
+  return out << "{head " << state.head.value << ", " << state.events << " events, " << state.streams << " streams}";
+}
+
+LogState log_state(const EventStore& store) {
+  const EventStore::Stats stats = store.stats();
+  return {store.head_position(), stats.events, stats.streams};
+}
+
+bool mentions(const std::exception& error, const std::string& text) {
+  return std::string(error.what()).find(text) != std::string::npos;
+}
+
+}  // namespace
+
+// ---- Expectations ----
+
+TEST_CASE_FIXTURE(TempStore,
+                  "each expectation is accepted or refused as specified against an absent stream and a stream at "
+                  "version 2") {
+  struct Cell {
+    const char* expectation;
+    ExpectedVersion expected;
+    std::int64_t initial_version;
+    bool accepted;
+  };
+  const std::vector<Cell> cells = {
+      {"any()", ExpectedVersion::any(), 0, true},
+      {"no_stream()", ExpectedVersion::no_stream(), 0, true},
+      {"stream_exists()", ExpectedVersion::stream_exists(), 0, false},
+      {"exact(0)", ExpectedVersion::exact(0), 0, true},
+      {"exact(2)", ExpectedVersion::exact(2), 0, false},
+      {"exact(3)", ExpectedVersion::exact(3), 0, false},
+      {"any()", ExpectedVersion::any(), 2, true},
+      {"no_stream()", ExpectedVersion::no_stream(), 2, false},
+      {"stream_exists()", ExpectedVersion::stream_exists(), 2, true},
+      {"exact(0)", ExpectedVersion::exact(0), 2, false},
+      {"exact(2)", ExpectedVersion::exact(2), 2, true},
+      {"exact(3)", ExpectedVersion::exact(3), 2, false},
+  };
+
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const Cell& cell = cells[i];
+    const std::string stream = "matrix-" + std::to_string(i);
+    INFO(cell.expectation, " against a stream at version ", cell.initial_version);
+    if (cell.initial_version > 0) store.append(stream, ExpectedVersion::any(), {make_event(), make_event()});
+    const LogState before = log_state(store);
+
+    if (cell.accepted) {
+      const AppendResult result = store.append(stream, cell.expected, {make_event()});
+      CHECK(result.version == StreamVersion{cell.initial_version + 1});
+      CHECK(result.first_position == Position{before.head.value + 1});
+      CHECK(result.last_position == Position{before.head.value + 1});
+      CHECK(store.stream_version(stream) == StreamVersion{cell.initial_version + 1});
+      CHECK(store.head_position() == Position{before.head.value + 1});
+    } else {
+      auto error = thrown<WrongExpectedVersion>([&] { store.append(stream, cell.expected, {make_event()}); });
+      CHECK(error.has_value());
+      if (!error) continue;
+      CHECK(error->stream() == stream);
+      CHECK(error->expected() == cell.expected);
+      CHECK(error->actual() == StreamVersion{cell.initial_version});
+      CHECK(mentions(*error, stream));
+      CHECK(log_state(store) == before);
+      CHECK(store.stream_version(stream) == StreamVersion{cell.initial_version});
+    }
+  }
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "append with exact(2) to a stream at version 3 throws WrongExpectedVersion and writes nothing") {
+  store.append("order-1", ExpectedVersion::no_stream(), {make_event(), make_event(), make_event()});
+  const LogState before = log_state(store);
+  const auto events_before = all_of(store.read_stream("order-1"));
+
+  auto error = thrown<WrongExpectedVersion>(
+      [&] { store.append("order-1", ExpectedVersion::exact(2), {make_event("Late"), make_event("Later")}); });
+
+  REQUIRE(error.has_value());
+  CHECK(error->stream() == "order-1");
+  CHECK(error->expected() == ExpectedVersion::exact(2));
+  CHECK(error->actual() == StreamVersion{3});
+  CHECK(log_state(store) == before);
+  CHECK(all_of(store.read_stream("order-1")) == events_before);
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "appends give stream versions from 1 per stream and global positions from 1 in commit order") {
+  const AppendResult first = store.append("order-1", ExpectedVersion::no_stream(), {make_event(), make_event()});
+  const AppendResult second = store.append("order-2", ExpectedVersion::no_stream(), {make_event()});
+  const AppendResult third = store.append("order-1", ExpectedVersion::exact(2), {make_event(), make_event()});
+
+  CHECK(first == AppendResult{StreamVersion{2}, Position{1}, Position{2}});
+  CHECK(second == AppendResult{StreamVersion{1}, Position{3}, Position{3}});
+  CHECK(third == AppendResult{StreamVersion{4}, Position{4}, Position{5}});
+  CHECK(positions_of(all_of(store.read_stream("order-1"))) == "1 2 4 5");
+  CHECK(store.head_position() == Position{5});
+}
+
+TEST_CASE("ExpectedVersion::parse reads any, no-stream, exists and a non-negative version") {
+  CHECK(ExpectedVersion::parse("any") == ExpectedVersion::any());
+  CHECK(ExpectedVersion::parse("no-stream") == ExpectedVersion::no_stream());
+  CHECK(ExpectedVersion::parse("exists") == ExpectedVersion::stream_exists());
+  CHECK(ExpectedVersion::parse("5") == ExpectedVersion::exact(5));
+  CHECK(ExpectedVersion::parse("5").kind() == ExpectedVersion::Kind::Exact);
+  CHECK(ExpectedVersion::parse("5").value() == 5);
+  CHECK(ExpectedVersion::parse("9223372036854775807").value() == INT64_MAX);
+
+  const ExpectedVersion zero = ExpectedVersion::parse("0");
+  CHECK(zero.accepts(StreamVersion{0}));
+  CHECK_FALSE(zero.accepts(StreamVersion{1}));
+}
+
+TEST_CASE("ExpectedVersion::parse throws InvalidArgument naming the text for anything else") {
+  for (const char* text : {"-1", "abc", "", "9223372036854775808", "5x", "Any"}) {
+    INFO("parse(\"", text, "\")");
+    auto error = thrown<InvalidArgument>([&] { ExpectedVersion::parse(text); });
+    CHECK(error.has_value());
+    if (error && std::string(text).size() > 1) CHECK(mentions(*error, text));
+  }
+}
+
+TEST_CASE("ExpectedVersion::exact of a negative version throws InvalidArgument") {
+  CHECK_THROWS_AS(ExpectedVersion::exact(-1), InvalidArgument);
+  CHECK_THROWS_AS(ExpectedVersion::exact(INT64_MIN), InvalidArgument);
+}
+
+TEST_CASE("ExpectedVersion::to_string spells expectations as the CLI does") {
+  CHECK(ExpectedVersion::any().to_string() == "any");
+  CHECK(ExpectedVersion::no_stream().to_string() == "no-stream");
+  CHECK(ExpectedVersion::stream_exists().to_string() == "exists");
+  CHECK(ExpectedVersion::exact(5).to_string() == "5");
+}
+
+// ---- Idempotency ----
+
+TEST_CASE_FIXTURE(TempStore,
+                  "appending the same events again returns the original result and writes nothing, whatever the "
+                  "expectation says") {
+  const std::vector<NewEvent> events = {event_with_id(test_uuid(1), "OrderPlaced", R"({"total":10})"),
+                                        event_with_id(test_uuid(2), "OrderPaid", R"({"amount":10})")};
+  const AppendResult original = store.append("order-1", ExpectedVersion::no_stream(), events);
+  store.append("order-2", ExpectedVersion::no_stream(), {make_event()});
+  const LogState before = log_state(store);
+  const auto stored_before = all_of(store.read_all());
+
+  for (const ExpectedVersion expected : {ExpectedVersion::no_stream(), ExpectedVersion::exact(0),
+                                         ExpectedVersion::exact(7), ExpectedVersion::any(),
+                                         ExpectedVersion::stream_exists(), ExpectedVersion::exact(2)}) {
+    INFO("retried with expectation ", expected);
+    const AppendResult retry = store.append("order-1", expected, events);
+    CHECK(retry.version == original.version);
+    CHECK(retry.first_position == original.first_position);
+    CHECK(retry.last_position == original.last_position);
+    CHECK(log_state(store) == before);
+  }
+  CHECK(all_of(store.read_all()) == stored_before);
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "retrying an earlier append that is no longer the stream's last returns that append's original "
+                  "result") {
+  const std::vector<NewEvent> first_call = {event_with_id(test_uuid(1)), event_with_id(test_uuid(2))};
+  const std::vector<NewEvent> second_call = {event_with_id(test_uuid(3))};
+  const AppendResult first = store.append("order-1", ExpectedVersion::no_stream(), first_call);
+  const AppendResult second = store.append("order-1", ExpectedVersion::exact(2), second_call);
+  const LogState before = log_state(store);
+
+  CHECK(store.append("order-1", ExpectedVersion::no_stream(), first_call) ==
+        AppendResult{StreamVersion{2}, Position{1}, Position{2}});
+  CHECK(store.append("order-1", ExpectedVersion::exact(2), second_call) == second);
+  CHECK(first == AppendResult{StreamVersion{2}, Position{1}, Position{2}});
+  CHECK(log_state(store) == before);
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "an append where only some of the ids are stored throws DuplicateEventId and writes nothing") {
+  store.append("order-1", ExpectedVersion::no_stream(), {event_with_id(test_uuid(1)), event_with_id(test_uuid(2))});
+  const LogState before = log_state(store);
+
+  std::vector<NewEvent> events;
+  SUBCASE("a stored id followed by a new one") { events = {event_with_id(test_uuid(2)), event_with_id(test_uuid(3))}; }
+  SUBCASE("a new id followed by a stored one") { events = {event_with_id(test_uuid(3)), event_with_id(test_uuid(1))}; }
+  SUBCASE("every stored id and one new id") {
+    events = {event_with_id(test_uuid(1)), event_with_id(test_uuid(2)), event_with_id(test_uuid(3))};
+  }
+  SUBCASE("the stored ids in another order") { events = {event_with_id(test_uuid(2)), event_with_id(test_uuid(1))}; }
+
+  auto error = thrown<DuplicateEventId>([&] { store.append("order-1", ExpectedVersion::any(), events); });
+
+  REQUIRE(error.has_value());
+  CHECK(error->stream() == "order-1");
+  bool names_an_id_of_the_call = false;
+  for (const NewEvent& event : events) names_an_id_of_the_call |= error->event_id() == event.id;
+  CHECK(names_an_id_of_the_call);
+  CHECK(log_state(store) == before);
+  CHECK(store.stream_version("order-1") == StreamVersion{2});
+}
+
+TEST_CASE_FIXTURE(TempStore, "an id stored in one stream and appended to another throws DuplicateEventId") {
+  store.append("order-1", ExpectedVersion::no_stream(), {event_with_id(test_uuid(1))});
+  const LogState before = log_state(store);
+
+  auto error = thrown<DuplicateEventId>(
+      [&] { store.append("order-2", ExpectedVersion::no_stream(), {event_with_id(test_uuid(1))}); });
+
+  REQUIRE(error.has_value());
+  CHECK(error->event_id() == test_uuid(1));
+  CHECK(error->stream() == "order-2");
+  CHECK(mentions(*error, test_uuid(1)));
+  CHECK(log_state(store) == before);
+  CHECK(store.stream_version("order-2") == StreamVersion{0});
+}
+
+TEST_CASE_FIXTURE(TempStore, "an id stored with other data or another type throws DuplicateEventId") {
+  store.append("order-1", ExpectedVersion::no_stream(), {event_with_id(test_uuid(1), "OrderPlaced", R"({"n":1})")});
+  const LogState before = log_state(store);
+
+  NewEvent changed = event_with_id(test_uuid(1), "OrderPlaced", R"({"n":1})");
+  SUBCASE("other data") { changed.data = R"({"n":2})"; }
+  SUBCASE("another type") { changed.type = "OrderCancelled"; }
+
+  auto error = thrown<DuplicateEventId>([&] { store.append("order-1", ExpectedVersion::any(), {changed}); });
+
+  REQUIRE(error.has_value());
+  CHECK(error->event_id() == test_uuid(1));
+  CHECK(error->stream() == "order-1");
+  CHECK(log_state(store) == before);
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 1u);
+  CHECK(stored[0].type == "OrderPlaced");
+  CHECK(stored[0].data == R"({"n":1})");
+}
+
+TEST_CASE_FIXTURE(TempStore, "the same id twice in one append throws DuplicateEventId and writes nothing") {
+  const LogState before = log_state(store);
+
+  auto error = thrown<DuplicateEventId>([&] {
+    store.append("order-1", ExpectedVersion::no_stream(), {event_with_id(test_uuid(1)), event_with_id(test_uuid(1))});
+  });
+
+  REQUIRE(error.has_value());
+  CHECK(error->event_id() == test_uuid(1));
+  CHECK(log_state(store) == before);
+  CHECK(store.stream_version("order-1") == StreamVersion{0});
+}
+
+// ---- Event ids ----
+
+TEST_CASE_FIXTURE(TempStore, "a caller's UUID is stored as given and an id that is not a UUID throws InvalidArgument") {
+  store.append("order-1", ExpectedVersion::no_stream(), {event_with_id("0190a5f3-7b1c-4d2e-9f00-123456789abc")});
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 1u);
+  CHECK(stored[0].id == "0190a5f3-7b1c-4d2e-9f00-123456789abc");
+  const LogState before = log_state(store);
+
+  for (const char* id : {"not-a-uuid", "0190a5f37b1c4d2e9f00123456789abc", "{0190a5f3-7b1c-4d2e-9f00-123456789abc}",
+                         "0190a5f3-7b1c-4d2e-9f00-123456789abz", "0190a5f3-7b1c-4d2e-9f00-123456789ab"}) {
+    INFO("id \"", id, "\"");
+    CHECK_THROWS_AS(store.append("order-2", ExpectedVersion::any(), {event_with_id(id)}), InvalidArgument);
+    CHECK(log_state(store) == before);
+  }
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "ids the engine generates are UUIDv7 strings that ascend in the order they were generated") {
+  store.append("generated-1", ExpectedVersion::any(), std::vector<NewEvent>(40, make_event()));
+  for (int i = 0; i < 20; ++i) store.append("generated-2", ExpectedVersion::any(), {make_event()});
+
+  const auto events = all_of(store.read_all());
+  REQUIRE(events.size() == 60u);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string& id = events[i].id;
+    INFO("event ", i, " id ", id);
+    REQUIRE(id.size() == 36u);
+    bool well_formed = true;
+    for (std::size_t k = 0; k < id.size(); ++k) {
+      const bool dash_expected = k == 8 || k == 13 || k == 18 || k == 23;
+      const bool lower_hex = (id[k] >= '0' && id[k] <= '9') || (id[k] >= 'a' && id[k] <= 'f');
+      well_formed &= dash_expected ? id[k] == '-' : lower_hex;
+    }
+    CHECK(well_formed);
+    CHECK(id[14] == '7');
+    CHECK(std::string("89ab").find(id[19]) != std::string::npos);
+
+    // The first 48 bits are the Unix time in milliseconds when the id was made.
+    const std::int64_t id_ms = std::stoll(id.substr(0, 8) + id.substr(9, 4), nullptr, 16);
+    const std::int64_t recorded_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(events[i].recorded_at.time_since_epoch()).count();
+    CHECK(std::llabs(id_ms - recorded_ms) < 60'000);
+
+    if (i > 0) CHECK(events[i - 1].id < id);
+  }
+}
+
+// ---- Metadata ----
+
+TEST_CASE_FIXTURE(TempStore, "metadata without ids gets correlation_id and causation_id equal to the event's own id") {
+  store.append("order-1", ExpectedVersion::no_stream(), {make_event(), event_with_id(test_uuid(7))});
+
+  const auto events = all_of(store.read_stream("order-1"));
+  REQUIRE(events.size() == 2u);
+  for (const RecordedEvent& event : events) {
+    INFO("event ", event.id, " metadata ", event.metadata);
+    CHECK(json_type_of(event.metadata) == "object");
+    CHECK(json_at(event.metadata, "$.correlation_id") == event.id);
+    CHECK(json_at(event.metadata, "$.causation_id") == event.id);
+    CHECK(correlation_id(event) == event.id);
+    CHECK(causation_id(event) == event.id);
+  }
+  CHECK(events[1].id == test_uuid(7));
+}
+
+TEST_CASE_FIXTURE(TempStore, "correlation and causation ids given as NewEvent fields are stored in the metadata") {
+  NewEvent event = make_event();
+  event.correlation_id = test_uuid(100);
+  event.causation_id = test_uuid(101);
+  store.append("order-1", ExpectedVersion::no_stream(), {event});
+
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 1u);
+  CHECK(correlation_id(stored[0]) == test_uuid(100));
+  CHECK(causation_id(stored[0]) == test_uuid(101));
+  CHECK(json_at(stored[0].metadata, "$.correlation_id") == test_uuid(100));
+  CHECK(json_at(stored[0].metadata, "$.causation_id") == test_uuid(101));
+}
+
+TEST_CASE_FIXTURE(TempStore, "correlation and causation ids given in the metadata object are kept") {
+  NewEvent event = make_event();
+  event.metadata = R"({"correlation_id":")" + test_uuid(100) + R"(","causation_id":")" + test_uuid(101) + R"("})";
+  store.append("order-1", ExpectedVersion::no_stream(), {event});
+
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 1u);
+  CHECK(correlation_id(stored[0]) == test_uuid(100));
+  CHECK(causation_id(stored[0]) == test_uuid(101));
+}
+
+TEST_CASE_FIXTURE(TempStore, "a correlation id given both as a field and in the metadata is taken from the field") {
+  NewEvent event = make_event();
+  event.metadata = R"({"correlation_id":")" + test_uuid(100) + R"("})";
+  event.correlation_id = test_uuid(200);
+  store.append("order-1", ExpectedVersion::no_stream(), {event});
+
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 1u);
+  CHECK(correlation_id(stored[0]) == test_uuid(200));
+  CHECK(causation_id(stored[0]) == stored[0].id);
+}
+
+TEST_CASE_FIXTURE(TempStore, "the caller's own metadata keys are kept beside the ids") {
+  NewEvent event = make_event();
+  event.metadata = R"({"user":"alice","tenant":7,"tags":["a","b"],"nested":{"ip":"10.0.0.1"}})";
+  store.append("order-1", ExpectedVersion::no_stream(), {event});
+
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 1u);
+  const std::string& metadata = stored[0].metadata;
+  INFO("metadata ", metadata);
+  CHECK(json_at(metadata, "$.user") == "alice");
+  CHECK(json_at(metadata, "$.tenant") == "7");
+  CHECK(json_at(metadata, "$.tags") == R"(["a","b"])");
+  CHECK(json_at(metadata, "$.nested.ip") == "10.0.0.1");
+  CHECK(correlation_id(stored[0]) == stored[0].id);
+  CHECK(causation_id(stored[0]) == stored[0].id);
+}
+
+TEST_CASE_FIXTURE(TempStore, "metadata that is not a JSON object throws InvalidArgument and writes nothing") {
+  const LogState before = log_state(store);
+  for (const char* metadata : {"[1]", "3", R"("text")", "null", "{nope", "", "{} {}"}) {
+    INFO("metadata ", metadata);
+    NewEvent event = make_event();
+    event.metadata = metadata;
+    CHECK_THROWS_AS(store.append("order-1", ExpectedVersion::any(), {event}), InvalidArgument);
+    CHECK(log_state(store) == before);
+  }
+}
+
+// ---- Invalid input ----
+
+TEST_CASE_FIXTURE(TempStore,
+                  "stream ids that are empty, too long, hold control characters, are not UTF-8 or are reserved "
+                  "throw InvalidArgument and write nothing") {
+  const std::vector<std::pair<const char*, std::string>> bad_ids = {
+      {"empty", ""},
+      {"257 bytes", std::string(257, 'a')},
+      {"a line break", "a\nb"},
+      {"a tab", "a\tb"},
+      {"an embedded NUL", std::string("a\0b", 3)},
+      {"invalid UTF-8", "\xff\xfe"},
+      {"a truncated UTF-8 sequence", "caf\xc3"},
+      {"the reserved $all", "$all"},
+      {"a reserved $ prefix", "$orders-1"},
+  };
+  store.append("order-1", ExpectedVersion::no_stream(), {make_event()});
+  const LogState before = log_state(store);
+
+  for (const auto& bad : bad_ids) {
+    INFO("a stream id with ", bad.first);
+    CHECK_THROWS_AS(store.append(bad.second, ExpectedVersion::any(), {make_event()}), InvalidArgument);
+    CHECK(log_state(store) == before);
+  }
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "a stream id of exactly 256 bytes, multi-byte UTF-8 included, is accepted and round-trips") {
+  std::string two_byte_characters;
+  for (int i = 0; i < 128; ++i) two_byte_characters += "\xc3\xa9";  // é
+  for (const std::string& stream : {std::string(256, 's'), two_byte_characters}) {
+    REQUIRE(stream.size() == 256u);
+    const AppendResult result = store.append(stream, ExpectedVersion::no_stream(), {make_event()});
+    CHECK(result.version == StreamVersion{1});
+    const auto events = all_of(store.read_stream(stream));
+    REQUIRE(events.size() == 1u);
+    CHECK(events[0].stream_id == stream);
+    CHECK(store.stream_version(stream) == StreamVersion{1});
+  }
+  CHECK(store.list_streams().size() == 2u);
+}
+
+TEST_CASE_FIXTURE(TempStore, "a stream id that looks like SQL is an ordinary stream id and round-trips") {
+  const std::string stream = "'; DROP TABLE events; --";
+  store.append("order-1", ExpectedVersion::no_stream(), {make_event()});
+  store.append(stream, ExpectedVersion::no_stream(), {make_event("Injected", R"({"q":"' OR 1=1 --"})")});
+
+  const auto events = all_of(store.read_stream(stream));
+  REQUIRE(events.size() == 1u);
+  CHECK(events[0].stream_id == stream);
+  CHECK(events[0].data == R"({"q":"' OR 1=1 --"})");
+  CHECK(store.stream_version(stream) == StreamVersion{1});
+  CHECK(store.head_position() == Position{2});
+  CHECK(positions_of(all_of(store.read_all())) == "1 2");
+  const auto streams = store.list_streams();
+  REQUIRE(streams.size() == 2u);
+  CHECK(streams[0].stream_id == stream);  // ' (0x27) sorts before o
+  CHECK(streams[0].category == "'; DROP TABLE events; ");
+}
+
+TEST_CASE_FIXTURE(TempStore, "event types that are empty, too long or hold control characters throw InvalidArgument") {
+  const LogState before = log_state(store);
+  for (const std::string& type : {std::string(), std::string(257, 'T'), std::string("Order\nPlaced")}) {
+    INFO("type of ", type.size(), " bytes");
+    CHECK_THROWS_AS(store.append("order-1", ExpectedVersion::any(), {make_event(type)}), InvalidArgument);
+    CHECK(log_state(store) == before);
+  }
+  CHECK(store.append("order-1", ExpectedVersion::any(), {make_event(std::string(256, 'T'))}).version ==
+        StreamVersion{1});
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "data that is not valid JSON or not valid UTF-8 throws InvalidArgument and writes nothing") {
+  const std::vector<std::pair<const char*, std::string>> bad_data = {
+      {"unparsable", "{nope"},
+      {"empty", ""},
+      {"two documents", "{} {}"},
+      {"a trailing comma", R"({"a":1,})"},
+      {"invalid UTF-8 inside a string", "{\"s\":\"\xff\"}"},
+      {"a truncated UTF-8 sequence inside a string", "{\"s\":\"caf\xc3\"}"},
+  };
+  const LogState before = log_state(store);
+  for (const auto& bad : bad_data) {
+    INFO("data: ", bad.first);
+    const NewEvent event = make_event("Tested", bad.second);
+    CHECK_THROWS_AS(store.append("order-1", ExpectedVersion::any(), {event}), InvalidArgument);
+    CHECK(log_state(store) == before);
+  }
+}
+
+TEST_CASE_FIXTURE(TempStore, "data may be any JSON value and is stored as given") {
+  const std::vector<std::string> values = {"42", "[1,2]", R"("text")", "null", "true", R"({"a":{"b":[]}})"};
+  std::vector<NewEvent> events;
+  for (const std::string& value : values) events.push_back(make_event("Valued", value));
+  store.append("values-1", ExpectedVersion::no_stream(), events);
+
+  const auto stored = all_of(store.read_stream("values-1"));
+  REQUIRE(stored.size() == values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) CHECK(stored[i].data == values[i]);
+}
+
+TEST_CASE_FIXTURE(TempStore, "an append of no events throws InvalidArgument") {
+  CHECK_THROWS_AS(store.append("order-1", ExpectedVersion::any(), {}), InvalidArgument);
+  CHECK(log_state(store) == LogState{Position{0}, 0, 0});
+}
+
+// ---- append_many ----
+
+TEST_CASE_FIXTURE(TempStore, "append_many writes every part in one call and returns each part's result in order") {
+  store.append("customer-1", ExpectedVersion::no_stream(), {make_event()});
+
+  const std::vector<AppendResult> results = store.append_many({
+      StreamAppend{"order-1", ExpectedVersion::no_stream(), {make_event(), make_event()}},
+      StreamAppend{"customer-1", ExpectedVersion::exact(1), {make_event()}},
+  });
+
+  REQUIRE(results.size() == 2u);
+  CHECK(results[0] == AppendResult{StreamVersion{2}, Position{2}, Position{3}});
+  CHECK(results[1] == AppendResult{StreamVersion{2}, Position{4}, Position{4}});
+  CHECK(store.stream_version("order-1") == StreamVersion{2});
+  CHECK(store.stream_version("customer-1") == StreamVersion{2});
+  CHECK(store.head_position() == Position{4});
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "append_many with one part's expectation failing throws WrongExpectedVersion naming that stream "
+                  "and writes no part") {
+  store.append("order-1", ExpectedVersion::no_stream(), {make_event()});
+  store.append("customer-1", ExpectedVersion::no_stream(), {make_event()});
+  const LogState before = log_state(store);
+
+  auto error = thrown<WrongExpectedVersion>([&] {
+    store.append_many({
+        StreamAppend{"order-2", ExpectedVersion::no_stream(), {make_event(), make_event()}},
+        StreamAppend{"customer-1", ExpectedVersion::exact(5), {make_event()}},
+        StreamAppend{"order-1", ExpectedVersion::exact(1), {make_event()}},
+    });
+  });
+
+  REQUIRE(error.has_value());
+  CHECK(error->stream() == "customer-1");
+  CHECK(error->expected() == ExpectedVersion::exact(5));
+  CHECK(error->actual() == StreamVersion{1});
+  CHECK(log_state(store) == before);
+  CHECK(store.stream_version("order-2") == StreamVersion{0});
+  CHECK(store.stream_version("customer-1") == StreamVersion{1});
+  CHECK(store.stream_version("order-1") == StreamVersion{1});
+}
+
+TEST_CASE_FIXTURE(TempStore, "append_many with one invalid part throws InvalidArgument and writes no part") {
+  const LogState before = log_state(store);
+  std::vector<StreamAppend> parts = {StreamAppend{"order-1", ExpectedVersion::no_stream(), {make_event()}}};
+  SUBCASE("a bad stream id") { parts.push_back(StreamAppend{"$all", ExpectedVersion::any(), {make_event()}}); }
+  SUBCASE("bad data") { parts.push_back(StreamAppend{"order-2", ExpectedVersion::any(), {make_event("T", "{nope")}}); }
+  SUBCASE("no events") { parts.push_back(StreamAppend{"order-2", ExpectedVersion::any(), {}}); }
+
+  CHECK_THROWS_AS(store.append_many(parts), InvalidArgument);
+  CHECK(log_state(store) == before);
+  CHECK(store.stream_version("order-1") == StreamVersion{0});
+}
+
+TEST_CASE_FIXTURE(TempStore, "append_many with the same id in two parts throws DuplicateEventId and writes no part") {
+  auto error = thrown<DuplicateEventId>([&] {
+    store.append_many({
+        StreamAppend{"order-1", ExpectedVersion::no_stream(), {event_with_id(test_uuid(1))}},
+        StreamAppend{"order-2", ExpectedVersion::no_stream(), {event_with_id(test_uuid(1))}},
+    });
+  });
+
+  REQUIRE(error.has_value());
+  CHECK(error->event_id() == test_uuid(1));
+  CHECK(log_state(store) == LogState{Position{0}, 0, 0});
+}
+
+TEST_CASE_FIXTURE(TempStore, "retrying an append_many returns the original results and writes nothing") {
+  const std::vector<StreamAppend> parts = {
+      StreamAppend{"order-1", ExpectedVersion::no_stream(), {event_with_id(test_uuid(1)), event_with_id(test_uuid(2))}},
+      StreamAppend{"customer-1", ExpectedVersion::no_stream(), {event_with_id(test_uuid(3))}},
+  };
+  const std::vector<AppendResult> original = store.append_many(parts);
+  const LogState before = log_state(store);
+
+  const std::vector<AppendResult> retry = store.append_many(parts);
+
+  REQUIRE(retry.size() == 2u);
+  CHECK(retry[0] == original[0]);
+  CHECK(retry[1] == original[1]);
+  CHECK(log_state(store) == before);
+}
