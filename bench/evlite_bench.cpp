@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "baseline.h"
+#include "evlite/aggregates/repository.h"
+#include "evlite/aggregates/shop/order.h"
 #include "evlite/engine/event_store.h"
 
 namespace evlite::bench {
@@ -60,6 +62,37 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// Median milliseconds to load an order of `events` events, with or without a snapshot at its last version.
+double order_load_ms(const std::filesystem::path& file, int events, bool snapshot) {
+  using namespace evlite::shop;
+  EventStore store = EventStore::open(file, {.synchronous = Synchronous::Normal});
+  aggregates::Repository<Order> orders(store, {.snapshot_every = snapshot ? 1'000'000 : 0});
+  std::string id = fmt::format("{}-{}", events, snapshot);
+  auto order = orders.execute(id, [&](const Order& o) {
+    return o.place({.order_id = id, .customer = "c-1", .lines = {{"sku-1", 1, 100}},
+                    .shipping_address = {"1 Road", "Town", "12345", "GB"}});
+  });
+  std::vector<OrderEvent> notes;
+  for (int i = 1; i < events; ++i) notes.push_back(OrderNoteAdded{"note"});
+  for (std::size_t done = 0; done < notes.size(); done += 1000) {
+    std::vector<OrderEvent> batch(notes.begin() + static_cast<long>(done),
+                                  notes.begin() + static_cast<long>(std::min(notes.size(), done + 1000)));
+    order = orders.save(id, order, batch);
+  }
+  if (snapshot) {
+    store.save_snapshot({.stream_id = orders.stream_of(id), .version = order.version, .type = "order",
+                         .schema_version = Order::kSnapshotSchemaVersion, .state = nlohmann::json(order.state).dump()});
+  }
+  std::vector<double> times;
+  for (int rep = 0; rep < 21; ++rep) {
+    auto start = std::chrono::steady_clock::now();
+    auto loaded = orders.load(id);
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    if (loaded.version != order.version) throw std::runtime_error("aggregate_load: loaded the wrong version");
+  }
+  return median(times);
+}
+
 }  // namespace
 }  // namespace evlite::bench
 
@@ -97,6 +130,19 @@ int main(int argc, char** argv) {
     } else {
       fmt::print("{:<22} {:>9} {:>12.0f} {:>14.0f} {:>7.2f}\n", w.name, w.events, rate, raw_rate, rate / raw_rate);
     }
+  }
+  double short_ms = order_load_ms(fresh_file(dir, "load"), 10, false);
+  double long_ms = order_load_ms(fresh_file(dir, "load"), 10'000, false);
+  double snap_ms = order_load_ms(fresh_file(dir, "load"), 10'000, true);
+  if (json) {
+    fmt::print(R"({{"workload":"aggregate_load","order_10_ms":{:.3f},"order_10000_ms":{:.3f},)"
+               R"("order_10000_snapshot_ms":{:.3f},"ratio":{:.2f}}})"
+               "\n",
+               short_ms, long_ms, snap_ms, snap_ms / short_ms);
+  } else {
+    fmt::print("aggregate_load: 10 events {:.3f} ms, 10,000 events {:.3f} ms, 10,000 with snapshot {:.3f} ms "
+               "({:.2f}x the 10-event load)\n",
+               short_ms, long_ms, snap_ms, snap_ms / short_ms);
   }
   std::filesystem::remove_all(dir);
 }

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/test_helpers.h"
+#include "support/test_helpers.h"
 #include "evlite/engine/errors.h"
 #include "evlite/engine/event_store.h"
 #include "support/temp_store.h"

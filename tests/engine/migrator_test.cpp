@@ -14,7 +14,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include "engine/test_helpers.h"
+#include "support/test_helpers.h"
 #include "evlite/engine/errors.h"
 #include "evlite/engine/event_store.h"
 #include "support/temp_store.h"

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/test_helpers.h"
+#include "support/test_helpers.h"
 #include "evlite/engine/event_store.h"
 #include "evlite/engine/subscription.h"
 #include "support/temp_store.h"
