@@ -58,6 +58,19 @@ EventStore& EventStore::operator=(EventStore&&) noexcept = default;
 EventStore::~EventStore() = default;
 
 const std::filesystem::path& EventStore::path() const { return impl_->path; }
+const Options& EventStore::options() const { return impl_->options; }
+
+bool EventStore::wait_for_commit(Position position, std::chrono::milliseconds timeout) const {
+  static const std::atomic<bool> kNeverStop{false};
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::uint64_t seen = impl_->commits.count();  // before looking, so a commit in between is not missed
+    if (head_position() > position) return true;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    impl_->commits.wait(seen, std::min(left, impl_->options.poll_interval), kNeverStop);
+  }
+}
 int EventStore::schema_version() const { return impl_->schema_version; }
 
 }  // namespace evlite

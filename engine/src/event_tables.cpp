@@ -46,8 +46,19 @@ constexpr const char* kSql[] = {
     "taken_at = excluded.taken_at WHERE excluded.version >= snapshots.version",
     // kSelectSnapshot
     "SELECT stream_id, version, type, schema_version, state, taken_at FROM snapshots WHERE stream_id = ?1",
+    // kSelectCheckpoint
+    "SELECT position FROM checkpoints WHERE name = ?1",
+    // kInsertCheckpoint: moving from 0 means the row does not exist yet
+    "INSERT INTO checkpoints (name, position, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+    // kAdvanceCheckpoint
+    "UPDATE checkpoints SET position = ?3, updated_at = ?4 WHERE name = ?1 AND position = ?2",
+    // kSetCheckpoint
+    "INSERT INTO checkpoints (name, position, updated_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+    // kDeleteCheckpoint
+    "DELETE FROM checkpoints WHERE name = ?1",
 };
-static_assert(std::size(kSql) == 15);
+static_assert(std::size(kSql) == 20);
 
 std::string sql_text(const char* sql) {
   std::string text(sql);
@@ -234,6 +245,36 @@ std::optional<Snapshot> EventTables::select_snapshot(const std::string& stream) 
   assign_text(snapshot.state, s->getColumn(4));
   snapshot.taken_at = timestamp(s->getColumn(5).getInt64());
   return snapshot;
+}
+
+Position EventTables::checkpoint(std::string_view name) {
+  auto s = statement(Sql::kSelectCheckpoint);
+  s->bind(1, std::string(name));
+  return Position{s->executeStep() ? s->getColumn(0).getInt64() : 0};
+}
+
+bool EventTables::advance_checkpoint(std::string_view name, Position from, Position to, Timestamp now) {
+  auto s = statement(from.value == 0 ? Sql::kInsertCheckpoint : Sql::kAdvanceCheckpoint);
+  s->bind(1, std::string(name));
+  if (from.value == 0) {
+    s->bind(2, to.value);
+    s->bind(3, static_cast<std::int64_t>(now.time_since_epoch().count()));
+  } else {
+    s->bind(2, from.value);
+    s->bind(3, to.value);
+    s->bind(4, static_cast<std::int64_t>(now.time_since_epoch().count()));
+  }
+  return s->exec() == 1;
+}
+
+void EventTables::set_checkpoint(std::string_view name, Position to, Timestamp now) {
+  auto s = statement(to.value == 0 ? Sql::kDeleteCheckpoint : Sql::kSetCheckpoint);
+  s->bind(1, std::string(name));
+  if (to.value != 0) {
+    s->bind(2, to.value);
+    s->bind(3, static_cast<std::int64_t>(now.time_since_epoch().count()));
+  }
+  s->exec();
 }
 
 }  // namespace evlite::detail

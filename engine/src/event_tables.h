@@ -72,6 +72,11 @@ class EventTables {
   void upsert_snapshot(const Snapshot& snapshot, Timestamp now);
   std::optional<Snapshot> select_snapshot(const std::string& stream);
 
+  Position checkpoint(std::string_view name);
+  // Moves the checkpoint only if it is at `from`; returns whether it did.
+  bool advance_checkpoint(std::string_view name, Position from, Position to, Timestamp now);
+  void set_checkpoint(std::string_view name, Position to, Timestamp now);
+
   EventStore::Stats stats();
 
  private:
@@ -91,6 +96,11 @@ class EventTables {
     kEventsPerType,
     kUpsertSnapshot,
     kSelectSnapshot,
+    kSelectCheckpoint,
+    kInsertCheckpoint,
+    kAdvanceCheckpoint,
+    kSetCheckpoint,
+    kDeleteCheckpoint,
     kCount,
   };
   // A prepared statement in use. Resetting it when the use ends matters: a SELECT left un-reset after its

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "evlite/aggregates/aggregate.h"
@@ -137,6 +138,7 @@ class Repository {
         return save(id, loaded, command(std::as_const(loaded.state)), context);
       } catch (const WrongExpectedVersion&) {
         if (attempt >= options_.max_attempts) throw;
+        std::this_thread::yield();  // let the writer that won finish, so the retry sees its events
       }
     }
   }

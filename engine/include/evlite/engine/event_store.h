@@ -145,8 +145,15 @@ class EventStore {
   // then live, on a thread of its own, until the returned handle is stopped or destroyed.
   Subscription subscribe(Position after, Filter filter, EventHandler handler) const;
 
+  // Blocks until the head position is beyond `position` or `timeout` passes; returns whether it is.
+  // Commits in this process wake it at once, commits by others within Options::poll_interval.
+  bool wait_for_commit(Position position, std::chrono::milliseconds timeout) const;
+
   // The file this store was opened on.
   const std::filesystem::path& path() const;
+
+  // The options it was opened with.
+  const Options& options() const;
 
   // The schema version of the file (the number of the last migration applied).
   int schema_version() const;

@@ -1,0 +1,105 @@
+#include "evlite/aggregates/shop/inventory.h"
+
+#include <fmt/format.h>
+
+namespace evlite::shop {
+namespace {
+
+using aggregates::CommandRejected;
+
+void require_product(std::string_view command, std::string_view product) {
+  if (product.empty()) throw CommandRejected(fmt::format("{}: product must not be empty", command));
+}
+
+}  // namespace
+
+const aggregates::EventRegistry<InventoryEvent>& inventory_events() {
+  static const aggregates::EventRegistry<InventoryEvent> registry;
+  return registry;
+}
+
+std::vector<Inventory::Event> Inventory::receive(std::string product, std::int64_t quantity) const {
+  require_product("receive", product);
+  if (quantity <= 0) throw CommandRejected(fmt::format("receive: quantity of {} must be positive, got {}", product, quantity));
+  return {StockReceived{std::move(product), quantity}};
+}
+
+std::vector<Inventory::Event> Inventory::adjust(std::string product, std::int64_t delta, std::string reason) const {
+  require_product("adjust", product);
+  if (delta == 0) throw CommandRejected("adjust: delta must not be 0");
+  if (reason.empty()) throw CommandRejected("adjust: reason must not be empty");
+  if (on_hand_ + delta < reserved_) {
+    throw CommandRejected(fmt::format("adjust: {} would leave {} on hand with {} reserved", product, on_hand_ + delta,
+                                      reserved_));
+  }
+  return {StockAdjusted{std::move(product), delta, std::move(reason)}};
+}
+
+std::vector<Inventory::Event> Inventory::allocate(std::string product, std::string order_id,
+                                                  std::int64_t quantity) const {
+  require_product("allocate", product);
+  if (quantity <= 0) throw CommandRejected(fmt::format("allocate: quantity must be positive, got {}", quantity));
+  if (allocated_to(order_id) > 0) {
+    throw CommandRejected(fmt::format("allocate: order {} already holds {} of {}", order_id, allocated_to(order_id), product));
+  }
+  if (quantity > available()) {
+    throw CommandRejected(fmt::format("allocate: {} of {} wanted for order {}, {} available", quantity, product,
+                                      order_id, available()));
+  }
+  return {StockAllocated{std::move(product), std::move(order_id), quantity}};
+}
+
+std::vector<Inventory::Event> Inventory::release(std::string order_id, std::string reason) const {
+  std::int64_t held = allocated_to(order_id);
+  if (held == 0) throw CommandRejected(fmt::format("release: order {} holds no {}", order_id, product_));
+  return {StockReleased{product_, std::move(order_id), held, std::move(reason)}};
+}
+
+std::vector<Inventory::Event> Inventory::dispatch(std::string order_id) const {
+  std::int64_t held = allocated_to(order_id);
+  if (held == 0) throw CommandRejected(fmt::format("dispatch: order {} holds no {}", order_id, product_));
+  return {StockDispatched{product_, std::move(order_id), held}};
+}
+
+std::int64_t Inventory::allocated_to(std::string_view order_id) const {
+  auto found = allocations_.find(order_id);
+  return found == allocations_.end() ? 0 : found->second;
+}
+
+void Inventory::apply(const Event& event) {
+  std::visit(
+      [this](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        product_ = e.product;
+        if constexpr (std::is_same_v<E, StockReceived>) {
+          on_hand_ += e.quantity;
+        } else if constexpr (std::is_same_v<E, StockAdjusted>) {
+          on_hand_ += e.delta;
+        } else if constexpr (std::is_same_v<E, StockAllocated>) {
+          reserved_ += e.quantity;
+          allocations_[e.order_id] += e.quantity;
+        } else if constexpr (std::is_same_v<E, StockReleased>) {
+          reserved_ -= e.quantity;
+          allocations_.erase(e.order_id);
+        } else if constexpr (std::is_same_v<E, StockDispatched>) {
+          reserved_ -= e.quantity;
+          on_hand_ -= e.quantity;
+          allocations_.erase(e.order_id);
+        }
+      },
+      event);
+}
+
+void to_json(nlohmann::json& j, const Inventory& v) {
+  j = nlohmann::json{{"product", v.product_}, {"on_hand", v.on_hand_}, {"reserved", v.reserved_},
+                     {"allocations", v.allocations_}};
+}
+
+void from_json(const nlohmann::json& j, Inventory& v) {
+  j.at("product").get_to(v.product_);
+  j.at("on_hand").get_to(v.on_hand_);
+  j.at("reserved").get_to(v.reserved_);
+  j.at("allocations").get_to(v.allocations_);
+}
+
+}  // namespace evlite::shop

@@ -1,0 +1,40 @@
+// The door of sqlite_access.h: connections and checkpoints for libraries with tables in the store's file.
+#include "evlite/engine/sqlite_access.h"
+
+#include "store_impl.h"
+
+namespace evlite {
+
+std::unique_ptr<SQLite::Database> open_connection(const EventStore& store) {
+  return detail::translate_errors(store.path().string() + ": open connection", [&] {
+    auto db = std::make_unique<SQLite::Database>(store.path().string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
+    detail::configure(*db, store.options(), detail::Role::Reader);
+    db->exec("PRAGMA query_only = OFF");  // the reader settings, but this connection writes its own tables
+    return db;
+  });
+}
+
+void write_transaction(const EventStore& store, SQLite::Database& db, const std::function<void()>& body) {
+  std::string context = store.path().string() + ": write";
+  detail::translate_errors(context, [&] { detail::write_transaction(db, store.options().busy_timeout, context, body); });
+}
+
+namespace checkpoints {
+
+// Checkpoint statements are prepared per call: callers move a checkpoint once per batch transaction.
+Position load(SQLite::Database& db, std::string_view name) {
+  return detail::translate_errors("load checkpoint", [&] { return detail::EventTables(db).checkpoint(name); });
+}
+
+bool advance(SQLite::Database& db, std::string_view name, Position from, Position to) {
+  return detail::translate_errors("advance checkpoint", [&] {
+    return detail::EventTables(db).advance_checkpoint(name, from, to, detail::now());
+  });
+}
+
+void reset(SQLite::Database& db, std::string_view name, Position to) {
+  detail::translate_errors("reset checkpoint", [&] { detail::EventTables(db).set_checkpoint(name, to, detail::now()); });
+}
+
+}  // namespace checkpoints
+}  // namespace evlite

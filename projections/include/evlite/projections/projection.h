@@ -1,0 +1,84 @@
+// A projection: a read model kept in step with the log, in tables of its own in the store's file
+// (DESIGN.md §5).
+//
+// The runner (runner.h) feeds apply() the events matching filter(), in position order, in batches; the
+// read-model writes of a batch and the projection's checkpoint commit in one SQLite transaction, so after
+// a crash at any instant the read model reflects exactly the events up to its checkpoint.
+//
+// Tables are named by their logical name in SQL, in braces: "INSERT INTO {inventory} …". The runner
+// resolves the braces to the tables of the generation being written ("inventory_g3"), which lets it build
+// a new generation in shadow tables during a rebuild while queries keep reading the current one through a
+// view of the logical name ("inventory"). Name indexes after their table ("{inventory}_by_city") so each
+// generation has its own.
+//
+// This is the one public header that exposes SQLiteCpp (STYLE.md): apply() writes through the runner's
+// open connection and transaction. A projection never appends to the store.
+//
+// Thread safety: the runner calls a projection from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "evlite/engine/event.h"
+#include "evlite/engine/filter.h"
+
+namespace evlite::projections {
+
+// The runner's connection inside the open batch transaction, for one generation of the tables.
+// REQUIRES: used only during the create_schema() or apply() call it was passed to.
+class WriteContext {
+ public:
+  WriteContext(SQLite::Database& db, std::map<std::string, std::string, std::less<>> tables);
+
+  // `sql` with every {logical} table name replaced by this generation's physical name.
+  std::string resolve(std::string_view sql) const;
+
+  // The prepared statement for `sql` (resolved), cached for the life of the context's generation, reset
+  // and with its bindings cleared. `sql` must be a string literal: its address is the cache key.
+  SQLite::Statement& statement(const char* sql);
+
+  // Runs `sql` (resolved) once, e.g. DDL in create_schema().
+  void exec(std::string_view sql);
+
+  SQLite::Database& db() { return db_; }
+
+ private:
+  SQLite::Database& db_;
+  std::map<std::string, std::string, std::less<>> tables_;
+  std::map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+
+  // Unique among projections; names its checkpoint and bookkeeping row.
+  virtual std::string name() const = 0;
+
+  // The read model's version. A runner that finds another stored version rebuilds the read model from
+  // position 0 (in shadow tables, without downtime). Bump it whenever the tables or their meaning change.
+  virtual std::int32_t version() const = 0;
+
+  // The logical names of the tables it owns; queries read them through views of these names.
+  virtual std::vector<std::string> tables() const = 0;
+
+  // The events it wants; the others are skipped without a call.
+  virtual Filter filter() const = 0;
+
+  // Creates its tables (and indexes) for a new generation.
+  virtual void create_schema(WriteContext& context) const = 0;
+
+  // Applies one event. Throwing faults the projection at this event: its batch is rolled back and its
+  // checkpoint stays before the event.
+  virtual void apply(const RecordedEvent& event, WriteContext& context) = 0;
+};
+
+}  // namespace evlite::projections

@@ -1,0 +1,282 @@
+#include "worker.h"
+
+#include <algorithm>
+
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
+
+#include "evlite/engine/sqlite_access.h"
+
+namespace evlite::projections::detail {
+namespace {
+
+// Thrown inside a batch transaction to roll it back after apply() failed; never leaves this file.
+struct BatchRolledBack {};
+
+}  // namespace
+
+Worker::Worker(const EventStore& store, std::shared_ptr<Projection> projection, const RunnerOptions& options)
+    : store_(store),
+      projection_(std::move(projection)),
+      options_(options),
+      name_(projection_->name()),
+      tables_(projection_->tables()),
+      filter_(projection_->filter()) {
+  for (const std::string& table : tables_) validate_table_name(table);
+  status_.name = name_;
+  status_.version = projection_->version();
+}
+
+std::map<std::string, std::string, std::less<>> Worker::tables_of(std::int64_t generation) const {
+  std::map<std::string, std::string, std::less<>> tables;
+  for (const std::string& table : tables_) tables.emplace(table, physical_table(table, generation));
+  return tables;
+}
+
+WriteContext& Worker::context_for(std::int64_t generation) {
+  auto& slot = contexts_[generation];
+  if (!slot) slot = std::make_unique<WriteContext>(*db_, tables_of(generation));
+  return *slot;
+}
+
+ProjectionRow Worker::ensure_registered() {
+  if (!db_) db_ = open_connection(store_);
+  ProjectionRow row;
+  write_transaction(store_, *db_, [&] {
+    Bookkeeping books(*db_);
+    if (auto stored = books.load(name_)) {
+      row = *stored;
+      return;
+    }
+    row = ProjectionRow{.version = projection_->version(), .generation = 1};
+    books.drop_generations(tables_, {});  // leftovers of a reset or a crash
+    projection_->create_schema(context_for(1));
+    books.point_views(tables_, 1);
+    books.insert(name_, row.version, row.generation);
+    checkpoints::reset(*db_, checkpoint_name(name_), Position{0});
+  });
+  return row;
+}
+
+Outcome Worker::step() {
+  ProjectionRow row = ensure_registered();
+  if (!row.error.empty()) {
+    publish(ProjectionState::Faulted, checkpoints::load(*db_, checkpoint_name(name_)), {});
+    std::lock_guard lock(mutex_);
+    status_.error = row.error;
+    status_.error_position = row.error_position;
+    return Outcome::Faulted;
+  }
+  std::int32_t code = projection_->version();
+  if (row.version > code && !row.rebuild_generation) {
+    return fault(fmt::format("the stored read model is version {}, newer than this code's version {}", row.version, code),
+                 Position{0});
+  }
+  if (row.rebuild_generation || row.version != code || rebuild_requested_) return rebuild_step(row);
+  return apply_batch(row);
+}
+
+Position Worker::reached(const std::vector<RecordedEvent>& events, Position from, Position head) const {
+  if (static_cast<int>(events.size()) == options_.batch_size) return events.back().position;
+  // The read ran to the end of the log: everything up to the head seen before it was examined.
+  Position last = events.empty() ? from : events.back().position;
+  return std::max(last, head);
+}
+
+void Worker::apply_all(const std::vector<RecordedEvent>& events, WriteContext& context) {
+  for (const RecordedEvent& event : events) {
+    try {
+      projection_->apply(event, context);
+    } catch (const std::exception& e) {
+      failure_ = Failure{e.what(), event.position};
+      throw BatchRolledBack{};
+    }
+  }
+}
+
+Outcome Worker::apply_batch(const ProjectionRow& row) {
+  std::string name = checkpoint_name(name_);
+  Position checkpoint = checkpoints::load(*db_, name);
+  Position head = store_.head_position();
+  if (head <= checkpoint) {
+    publish(ProjectionState::CaughtUp, checkpoint, {});
+    return Outcome::CaughtUp;
+  }
+  // Read outside the write transaction, so that the write lock is held only to apply and commit.
+  auto events =
+      store_.read_all({.from = Position{checkpoint.value + 1}, .max_count = options_.batch_size, .filter = filter_})
+          .drain();
+  Position target = reached(events, checkpoint, head);
+  bool committed = false;
+  try {
+    write_transaction(store_, *db_, [&] {
+      auto now = Bookkeeping(*db_).load(name_);
+      if (!now || now->generation != row.generation || now->rebuild_generation != row.rebuild_generation) return;
+      // Another runner moved the checkpoint since we read it: its batch won; ours is dropped unapplied.
+      if (checkpoints::load(*db_, name) != checkpoint) return;
+      apply_all(events, context_for(row.generation));
+      committed = checkpoints::advance(*db_, name, checkpoint, target);
+      if (!committed) throw BatchRolledBack{};
+    });
+  } catch (const BatchRolledBack&) {
+    if (failure_) return fault(failure_->error, failure_->at);
+  }
+  Position now = committed ? target : checkpoints::load(*db_, name);
+  publish(now >= store_.head_position() ? ProjectionState::CaughtUp : ProjectionState::Running, now, {});
+  return Outcome::Progressed;
+}
+
+Outcome Worker::rebuild_step(const ProjectionRow& row) {
+  std::int32_t code = projection_->version();
+  if (!row.rebuild_generation) {
+    write_transaction(store_, *db_, [&] {
+      Bookkeeping books(*db_);
+      auto now = books.load(name_);
+      if (!now || now->rebuild_generation) return;  // another runner started it first
+      std::int64_t next = now->generation + 1;
+      books.drop_generations(tables_, {now->generation});
+      projection_->create_schema(context_for(next));
+      books.begin_rebuild(name_, code, next);
+      checkpoints::reset(*db_, rebuild_checkpoint_name(name_), Position{0});
+    });
+    rebuild_requested_ = false;
+    publish(ProjectionState::Rebuilding, checkpoints::load(*db_, checkpoint_name(name_)), {});
+    return Outcome::Progressed;
+  }
+  if (row.rebuild_version != code) {
+    // A rebuild for another version of the code: a newer one is not ours to touch; an older one is moot.
+    if (*row.rebuild_version > code) {
+      return fault(fmt::format("a rebuild to version {} is in progress, newer than this code's version {}",
+                               *row.rebuild_version, code),
+                   Position{0});
+    }
+    write_transaction(store_, *db_, [&] {
+      Bookkeeping(*db_).abandon_rebuild(name_);
+      Bookkeeping(*db_).drop_generations(tables_, {row.generation});
+    });
+    return Outcome::Progressed;
+  }
+
+  std::string name = rebuild_checkpoint_name(name_);
+  Position rebuilt = checkpoints::load(*db_, name);
+  Position head = store_.head_position();
+  if (head.value - rebuilt.value <= options_.batch_size) return swap(row, rebuilt);
+  auto events =
+      store_.read_all({.from = Position{rebuilt.value + 1}, .max_count = options_.batch_size, .filter = filter_})
+          .drain();
+  Position target = reached(events, rebuilt, head);
+  try {
+    write_transaction(store_, *db_, [&] {
+      auto now = Bookkeeping(*db_).load(name_);
+      if (!now || now->rebuild_generation != row.rebuild_generation) return;
+      if (checkpoints::load(*db_, name) != rebuilt) return;
+      apply_all(events, context_for(*row.rebuild_generation));
+      if (!checkpoints::advance(*db_, name, rebuilt, target)) throw BatchRolledBack{};
+    });
+  } catch (const BatchRolledBack&) {
+    if (failure_) return fault(failure_->error, failure_->at);
+  }
+  publish(ProjectionState::Rebuilding, checkpoints::load(*db_, checkpoint_name(name_)), target);
+  return Outcome::Progressed;
+}
+
+Outcome Worker::swap(const ProjectionRow& row, Position rebuilt_to) {
+  std::int64_t next = *row.rebuild_generation;
+  Position final_position;
+  bool swapped = false;
+  try {
+    // The final catch-up and the swap: one transaction, short because at most about a batch is left.
+    write_transaction(store_, *db_, [&] {
+      Bookkeeping books(*db_);
+      auto now = books.load(name_);
+      std::string name = rebuild_checkpoint_name(name_);
+      if (!now || now->rebuild_generation != next || checkpoints::load(*db_, name) != rebuilt_to) return;
+      // Holding the write lock, nothing commits behind this read: it ends at the true head.
+      auto events = store_.read_all({.from = Position{rebuilt_to.value + 1}, .filter = filter_}).drain();
+      apply_all(events, context_for(next));
+      final_position = std::max({rebuilt_to, store_.head_position(), events.empty() ? Position{} : events.back().position});
+      books.point_views(tables_, next);
+      books.finish_rebuild(name_);
+      checkpoints::reset(*db_, checkpoint_name(name_), final_position);
+      checkpoints::reset(*db_, name, Position{0});
+      swapped = true;
+    });
+  } catch (const BatchRolledBack&) {
+    if (failure_) return fault(failure_->error, failure_->at);
+  }
+  if (swapped) {
+    // Dropping the old tables can take a while on a big read model; nobody reads them any more, so it
+    // happens after the swap, in its own transaction.
+    write_transaction(store_, *db_, [&] { Bookkeeping(*db_).drop_generations(tables_, {next}); });
+    contexts_.erase(row.generation);
+    {
+      std::lock_guard lock(mutex_);
+      status_.version = projection_->version();
+    }
+    publish(ProjectionState::CaughtUp, final_position, {});
+  }
+  return Outcome::Progressed;
+}
+
+Outcome Worker::fault(std::string error, Position at) {  // by value: callers pass failure_, reset below
+  failure_.reset();
+  write_transaction(store_, *db_, [&] { Bookkeeping(*db_).set_fault(name_, error, at); });
+  {
+    std::lock_guard lock(mutex_);
+    status_.state = ProjectionState::Faulted;
+    status_.error = error;
+    status_.error_position = at;
+  }
+  progressed_.notify_all();
+  if (options_.on_progress) options_.on_progress(status());
+  return Outcome::Faulted;
+}
+
+void Worker::fail(const std::string& error) {
+  std::lock_guard lock(mutex_);
+  status_.state = ProjectionState::Faulted;
+  status_.error = error;
+  progressed_.notify_all();
+}
+
+void Worker::clear_fault() {
+  if (!db_) db_ = open_connection(store_);
+  write_transaction(store_, *db_, [&] { Bookkeeping(*db_).clear_fault(name_); });
+  std::lock_guard lock(mutex_);
+  status_.state = ProjectionState::Running;
+  status_.error.clear();
+  status_.error_position = {};
+}
+
+void Worker::publish(ProjectionState state, Position checkpoint, Position rebuild_checkpoint) {
+  {
+    std::lock_guard lock(mutex_);
+    status_.state = state;
+    status_.checkpoint = checkpoint;
+    status_.rebuild_checkpoint = rebuild_checkpoint;
+    status_.error.clear();
+    status_.error_position = {};
+  }
+  progressed_.notify_all();
+  if (options_.on_progress && state == ProjectionState::Rebuilding) options_.on_progress(status());
+}
+
+ProjectionStatus Worker::status() const {
+  ProjectionStatus status;
+  {
+    std::lock_guard lock(mutex_);
+    status = status_;
+  }
+  status.lag = std::max<std::int64_t>(0, store_.head_position().value - status.checkpoint.value);
+  return status;
+}
+
+bool Worker::wait_for(Position position, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  progressed_.wait_for(lock, timeout, [&] {
+    return status_.checkpoint >= position || status_.state == ProjectionState::Faulted;
+  });
+  return status_.checkpoint >= position;
+}
+
+}  // namespace evlite::projections::detail

@@ -1,0 +1,83 @@
+// Internal: one projection's work against the store: registration, batches, faults, rebuild and swap.
+// Runs on one thread at a time (the runner's worker thread, or the caller's in run_until_caught_up).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include <SQLiteCpp/Database.h>
+
+#include "bookkeeping.h"
+#include "evlite/projections/runner.h"
+
+namespace evlite::projections::detail {
+
+enum class Outcome {
+  Progressed,  // did some work; step again
+  CaughtUp,    // nothing to do until the next commit
+  Faulted,     // stopped at an event; needs restart()
+};
+
+class Worker {
+ public:
+  Worker(const EventStore& store, std::shared_ptr<Projection> projection, const RunnerOptions& options);
+
+  const std::string& name() const { return name_; }
+
+  // One unit of work. Throws only StorageError and the like; a throwing apply() is a Faulted outcome.
+  Outcome step();
+
+  // Asks for a rebuild at the next step, even at the same version.
+  void request_rebuild() { rebuild_requested_ = true; }
+  // Clears a recorded fault so that the next step retries from the checkpoint.
+  void clear_fault();
+  // Records a failure that escaped step() (storage errors) as a fault.
+  void fail(const std::string& error);
+
+  ProjectionStatus status() const;
+  bool wait_for(Position position, std::chrono::milliseconds timeout) const;
+
+ private:
+  ProjectionRow ensure_registered();
+  Outcome apply_batch(const ProjectionRow& row);
+  Outcome rebuild_step(const ProjectionRow& row);
+  Outcome swap(const ProjectionRow& row, Position rebuilt_to);
+  Outcome fault(std::string error, Position at);
+
+  // Applies `events` with `context` inside the caller's transaction; on a throwing apply, records where
+  // and why in failure_ and throws to roll back.
+  void apply_all(const std::vector<RecordedEvent>& events, WriteContext& context);
+  WriteContext& context_for(std::int64_t generation);
+  std::map<std::string, std::string, std::less<>> tables_of(std::int64_t generation) const;
+  // The checkpoint after reading `events` (at most batch_size, filtered) from a log whose head was `head`.
+  Position reached(const std::vector<RecordedEvent>& events, Position from, Position head) const;
+  void publish(ProjectionState state, Position checkpoint, Position rebuild_checkpoint);
+
+  // Constant after construction.
+  const EventStore& store_;
+  const std::shared_ptr<Projection> projection_;
+  const RunnerOptions options_;
+  const std::string name_;
+  const std::vector<std::string> tables_;
+  const Filter filter_;
+
+  // Used only by the thread that steps.
+  std::unique_ptr<SQLite::Database> db_;
+  std::map<std::int64_t, std::unique_ptr<WriteContext>> contexts_;  // by generation
+  struct Failure {
+    std::string error;
+    Position at;
+  };
+  std::optional<Failure> failure_;
+
+  std::atomic<bool> rebuild_requested_{false};
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable progressed_;
+  ProjectionStatus status_;  // Guarded by mutex_
+};
+
+}  // namespace evlite::projections::detail

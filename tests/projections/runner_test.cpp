@@ -1,0 +1,293 @@
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <random>
+#include <thread>
+
+#include "counting_projection.h"
+#include "evlite/projections/runner.h"
+#include "support/temp_store.h"
+
+using namespace evlite;
+using namespace evlite::projections;
+using namespace evlite::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A projection that SIGKILLs its own process when it reaches a position: a crash at that instant.
+class DyingProjection : public CountingProjection {
+ public:
+  DyingProjection(std::int64_t die_at) : die_at_(die_at) {}
+  void apply(const RecordedEvent& event, WriteContext& context) override {
+    if (event.position.value == die_at_) raise(SIGKILL);
+    CountingProjection::apply(event, context);
+  }
+
+ private:
+  std::int64_t die_at_;
+};
+
+// Runs `body` in a forked child that must die by SIGKILL; returns once it has.
+template <class Body>
+void in_child_killed(Body body) {
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    body();
+    _exit(0);  // not reached when the body dies as planned
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(WTERMSIG(status) == SIGKILL);
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(TempStore, "a runner catches up from the log and then follows live appends") {
+  append_round_robin(store, 50, 5);
+  auto projection = std::make_shared<CountingProjection>();
+  ProjectionRunner runner(store, {.batch_size = 7});
+  runner.add(projection);
+  runner.start();
+  REQUIRE(runner.wait_for("counting", store.head_position(), 10s));
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
+
+  auto result = store.append("thing-9", ExpectedVersion::any(), {make_event()});
+  REQUIRE(runner.wait_for("counting", result.last_position, 10s));
+  CHECK(counts(models, "counting") == stream_versions(store));
+  auto status = runner.status("counting");
+  CHECK(status.checkpoint == result.last_position);
+  CHECK(status.lag == 0);
+}
+
+TEST_CASE_FIXTURE(TempStore, "a handler that throws faults its projection at that event, leaves its checkpoint, and the others run on") {
+  append_round_robin(store, 30, 3);
+  auto poisoned = std::make_shared<CountingProjection>("poisoned");
+  auto healthy = std::make_shared<CountingProjection>("healthy");
+  poisoned->fail_at = 17;
+  ProjectionRunner runner(store, {.batch_size = 5});
+  runner.add(poisoned);
+  runner.add(healthy);
+  runner.start();
+  REQUIRE(runner.wait_for("healthy", store.head_position(), 10s));
+  CHECK_FALSE(runner.wait_for("poisoned", store.head_position(), 200ms));
+  auto status = runner.status("poisoned");
+  CHECK(status.state == ProjectionState::Faulted);
+  CHECK(status.error_position == Position{17});
+  CHECK(status.error == "poisoned event");
+  CHECK(status.checkpoint == Position{15});  // the batch holding 16..20 was rolled back whole
+  // The fault is recorded in the file for tools.
+  auto stored = stored_status(store, {poisoned, healthy});
+  CHECK(stored[0].state == ProjectionState::Faulted);
+  CHECK(stored[0].error_position == Position{17});
+  CHECK(stored[0].checkpoint == Position{15});
+
+  // The others keep going live.
+  auto result = store.append("thing-1", ExpectedVersion::any(), {make_event()});
+  REQUIRE(runner.wait_for("healthy", result.last_position, 10s));
+
+  // Fixed, restarted: it retries from the checkpoint and applies everything exactly once.
+  poisoned->fail_at = 0;
+  runner.restart("poisoned");
+  REQUIRE(runner.wait_for("poisoned", store.head_position(), 10s));
+  ReadModels models(store);
+  CHECK(counts(models, "poisoned") == stream_versions(store));
+  CHECK(runner.status("poisoned").state != ProjectionState::Faulted);
+}
+
+TEST_CASE_FIXTURE(TempStore, "a projection killed at random instants and restarted equals a from-scratch rebuild") {
+  append_round_robin(store, 400, 13);
+  std::mt19937 random(5);  // fixed seed
+  int kills = 0;
+  for (int round = 0; round < 12; ++round) {
+    ReadModels before_models(store);
+    std::int64_t done = 0;
+    for (auto& [stream, n] : counts(before_models, "counting")) done += n;
+    // Somewhere ahead of what is applied: inside a batch or on its first event.
+    std::int64_t die_at = done + 1 + static_cast<std::int64_t>(random() % 40);
+    if (die_at > 400) break;
+    in_child_killed([&] {
+      EventStore child_store = EventStore::open(db_path);
+      ProjectionRunner runner(child_store, {.batch_size = 1 + static_cast<int>(round % 4) * 9});
+      runner.add(std::make_shared<DyingProjection>(die_at));
+      runner.run_until_caught_up();
+    });
+    ++kills;
+  }
+  CHECK(kills >= 8);
+  ProjectionRunner runner(store, {.batch_size = 10});
+  auto survivor = std::make_shared<CountingProjection>();
+  auto fresh = std::make_shared<CountingProjection>("fresh");
+  runner.add(survivor);
+  runner.add(fresh);
+  runner.run_until_caught_up();
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
+  CHECK(counts(models, "counting") == counts(models, "fresh"));
+}
+
+TEST_CASE_FIXTURE(TempStore, "two runners on one projection never apply an event twice") {
+  auto a = std::make_shared<CountingProjection>();
+  auto b = std::make_shared<CountingProjection>();
+  ProjectionRunner first(store, {.batch_size = 3});
+  ProjectionRunner second(store, {.batch_size = 5});
+  first.add(a);
+  second.add(b);
+  first.start();
+  second.start();
+  append_round_robin(store, 300, 7);
+  REQUIRE(first.wait_for("counting", store.head_position(), 20s));
+  REQUIRE(second.wait_for("counting", store.head_position(), 20s));
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
+  // Each runner applied some batches that committed and perhaps some it discarded; none twice.
+  CHECK(a->applied + b->applied >= 300);
+}
+
+TEST_CASE_FIXTURE(TempStore, "bumping a projection's version rebuilds its read model from position 0") {
+  append_round_robin(store, 40, 4);
+  {
+    ProjectionRunner runner(store);
+    runner.add(std::make_shared<CountingProjection>("counting", 1));
+    runner.run_until_caught_up();
+  }
+  ProjectionRunner runner(store, {.batch_size = 6});
+  auto v2 = std::make_shared<CountingProjection>("counting", 2);
+  runner.add(v2);
+  runner.run_until_caught_up();
+  CHECK(v2->applied == 40);  // every event again, into the new generation
+  auto status = stored_status(store, {v2});
+  CHECK(status[0].version == 2);
+  CHECK(status[0].state != ProjectionState::Rebuilding);
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
+  SQLite::Statement version(models.db(), "SELECT DISTINCT version FROM counting");
+  REQUIRE(version.executeStep());
+  CHECK(version.getColumn(0).getInt() == 2);
+  CHECK_FALSE(version.executeStep());
+}
+
+TEST_CASE_FIXTURE(TempStore, "rebuild on request while appends continue: readers never see a partial or empty read model") {
+  append_round_robin(store, 600, 20);
+  auto projection = std::make_shared<CountingProjection>();
+  ProjectionRunner runner(store, {.batch_size = 25});
+  runner.add(projection);
+  runner.start();
+  REQUIRE(runner.wait_for("counting", store.head_position(), 10s));
+
+  std::atomic<bool> done = false;
+  std::atomic<int> bad_reads = 0;
+  std::atomic<int> reads = 0;
+  std::thread reader([&] {
+    ReadModels models(store);
+    std::int64_t last_total = 0;
+    while (!done) {
+      std::int64_t total = 0;
+      for (auto& [stream, n] : counts(models, "counting")) total += n;
+      if (total < last_total || total < 600) ++bad_reads;  // shrinking or partial: a half-built model
+      last_total = total;
+      ++reads;
+    }
+  });
+  std::thread appender([&] { append_round_robin(store, 200, 20, "late"); });
+  std::int64_t applied_before = projection->applied;
+  runner.rebuild("counting");
+  appender.join();
+  REQUIRE(runner.wait_for("counting", store.head_position(), 20s));
+  // The rebuild swapped in: wait until the worker is done rebuilding, then until it has the head.
+  for (int i = 0; i < 200 && runner.status("counting").state == ProjectionState::Rebuilding; ++i) {
+    runner.wait_for("counting", Position{store.head_position().value + 1}, 50ms);
+  }
+  REQUIRE(runner.wait_for("counting", store.head_position(), 20s));
+  done = true;
+  reader.join();
+  CHECK(reads > 0);
+  CHECK(bad_reads == 0);
+  CHECK(projection->applied - applied_before >= 800);  // everything replayed into the new generation
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
+}
+
+TEST_CASE_FIXTURE(TempStore, "a crash in the middle of a rebuild keeps the old read model, and the rebuild restarts") {
+  append_round_robin(store, 200, 10);
+  {
+    ProjectionRunner runner(store);
+    runner.add(std::make_shared<CountingProjection>("counting", 1));
+    runner.run_until_caught_up();
+  }
+  ReadModels models(store);
+  auto old_model = counts(models, "counting");
+  in_child_killed([&] {
+    EventStore child_store = EventStore::open(db_path);
+    ProjectionRunner runner(child_store, {.batch_size = 10});
+    auto dying = std::make_shared<DyingProjection>(120);  // version 1 → rebuild on request, dies half way
+    runner.add(dying);
+    runner.rebuild("counting");
+  });
+  CHECK(counts(models, "counting") == old_model);
+  auto status = stored_status(store, {std::make_shared<CountingProjection>()});
+  CHECK(status[0].state == ProjectionState::Rebuilding);
+  CHECK(status[0].rebuild_checkpoint.value > 0);
+  CHECK(status[0].rebuild_checkpoint.value < 120);
+
+  append_round_robin(store, 20, 10);
+  ProjectionRunner runner(store, {.batch_size = 10});
+  auto resumed = std::make_shared<CountingProjection>();
+  runner.add(resumed);
+  runner.run_until_caught_up();
+  CHECK(resumed->applied < 220);  // it resumed from the rebuild's checkpoint, not from 0
+  CHECK(counts(models, "counting") == stream_versions(store));
+  CHECK(stored_status(store, {resumed})[0].state != ProjectionState::Rebuilding);
+}
+
+TEST_CASE_FIXTURE(TempStore, "reset drops the read model and the next run builds it again from position 0") {
+  append_round_robin(store, 30, 3);
+  auto projection = std::make_shared<CountingProjection>();
+  {
+    ProjectionRunner runner(store);
+    runner.add(projection);
+    runner.run_until_caught_up();
+  }
+  reset(store, *projection);
+  ReadModels models(store);
+  CHECK_FALSE(models.has("counting"));
+  CHECK(stored_status(store, {projection})[0].checkpoint == Position{0});
+  ProjectionRunner runner(store);
+  runner.add(projection);
+  runner.run_until_caught_up();
+  CHECK(counts(models, "counting") == stream_versions(store));
+}
+
+TEST_CASE_FIXTURE(TempStore, "run_until_caught_up reports a faulting projection as ProjectionFaulted") {
+  append_round_robin(store, 10, 2);
+  auto projection = std::make_shared<CountingProjection>();
+  projection->fail_at = 4;
+  ProjectionRunner runner(store, {.batch_size = 3});
+  runner.add(projection);
+  auto error = [&]() -> std::optional<ProjectionFaulted> {
+    try {
+      runner.run_until_caught_up();
+    } catch (const ProjectionFaulted& e) {
+      return e;
+    }
+    return std::nullopt;
+  }();
+  REQUIRE(error.has_value());
+  CHECK(error->name() == "counting");
+  CHECK(error->position() == Position{4});
+}
+
+TEST_CASE_FIXTURE(TempStore, "a runner refuses duplicate names and table names that are not plain identifiers") {
+  ProjectionRunner runner(store);
+  runner.add(std::make_shared<CountingProjection>("one"));
+  CHECK_THROWS_AS(runner.add(std::make_shared<CountingProjection>("one")), InvalidArgument);
+  CHECK_THROWS_AS(runner.add(std::make_shared<CountingProjection>("events")), InvalidArgument);
+  CHECK_THROWS_AS(runner.add(std::make_shared<CountingProjection>("Bad Name")), InvalidArgument);
+  CHECK_THROWS_AS(runner.status("nope"), InvalidArgument);
+}
