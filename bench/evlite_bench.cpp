@@ -6,14 +6,19 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "baseline.h"
 #include "evlite/aggregates/repository.h"
+#include "evlite/aggregates/shop/inventory.h"
 #include "evlite/aggregates/shop/order.h"
 #include "evlite/engine/event_store.h"
+#include "evlite/projections/runner.h"
+#include "evlite/projections/shop/read_models.h"
 
 namespace evlite::bench {
 namespace {
@@ -93,6 +98,87 @@ double order_load_ms(const std::filesystem::path& file, int events, bool snapsho
   return median(times);
 }
 
+// Writes a shop's history of about `events` events: orders placed, reserved, paid, ready and shipped, with
+// the inventory allocations and dispatches beside them. Bulk-loaded in large transactions.
+void write_shop_history(EventStore& store, std::int64_t events) {
+  using namespace evlite::shop;
+  std::vector<StreamAppend> batch;
+  std::int64_t written = 0;
+  auto add = [&](const std::string& stream, auto event, const auto& registry) {
+    batch.push_back({stream, ExpectedVersion::any(), {registry.encode(event)}});
+    ++written;
+  };
+  for (int product = 0; product < 100; ++product) {
+    std::string sku = fmt::format("sku-{}", product);
+    add("inventory-" + sku, StockReceived{sku, 1'000'000'000}, inventory_events());
+  }
+  for (std::int64_t order = 0; written < events; ++order) {
+    std::string id = std::to_string(order);
+    std::string stream = "order-" + id;
+    std::string sku = fmt::format("sku-{}", order % 100);
+    add(stream, OrderPlaced{id, "customer-" + std::to_string(order % 5000), {{sku, 2, 1999}},
+                            {"12 Harbour Road", "Leith", "EH6 6LX", "GB"}, "EUR"},
+        order_events());
+    add("inventory-" + sku, StockAllocated{sku, id, 2}, inventory_events());
+    add(stream, StockReserved{"r-" + id}, order_events());
+    add(stream, PaymentCaptured{"p-" + id, 3998}, order_events());
+    add(stream, OrderPaid{3998}, order_events());
+    add(stream, OrderReadyForShipment{"east"}, order_events());
+    add(stream, OrderShipped{"DHL", "JD" + id}, order_events());
+    add("inventory-" + sku, StockDispatched{sku, id, 2}, inventory_events());
+    if (batch.size() >= 5000) {
+      store.append_many(batch);
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) store.append_many(batch);
+}
+
+struct RebuildFigures {
+  std::int64_t events;
+  double seconds;
+  double longest_append_ms;
+  std::int64_t appends;
+};
+
+// Rebuilds the three shop read models over a history of `events`, while another thread appends one event
+// at a time and times each append.
+RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_t events) {
+  EventStore store = EventStore::open(file, {.synchronous = Synchronous::Normal});
+  write_shop_history(store, events);
+  std::int64_t total = store.head_position().value;
+  projections::ProjectionRunner runner(store);
+  for (auto& p : shop::shop_projections()) runner.add(p);
+  runner.run_until_caught_up();  // the read models as they stand before the rebuild
+
+  std::atomic<bool> done = false;
+  double longest = 0;
+  std::int64_t appends = 0;
+  std::thread appender([&] {
+    while (!done) {
+      auto start = std::chrono::steady_clock::now();
+      store.append("note-1", ExpectedVersion::any(), {{.type = "Noted"}});
+      longest = std::max(longest, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      ++appends;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // pacing a load generator, not waiting for work
+    }
+  });
+  auto start = std::chrono::steady_clock::now();
+  runner.start();
+  std::map<std::string, std::int64_t> before;
+  for (auto& s : runner.status()) before[s.name] = s.generation;
+  for (auto& [name, generation] : before) runner.rebuild(name);
+  for (auto& [name, generation] : before) {
+    while (runner.status(name).generation == generation || !runner.wait_for(name, Position{total}, std::chrono::milliseconds(50))) {
+      runner.wait_for(name, Position{std::numeric_limits<std::int64_t>::max()}, std::chrono::milliseconds(20));
+    }
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  done = true;
+  appender.join();
+  return {total, seconds, longest, appends};
+}
+
 }  // namespace
 }  // namespace evlite::bench
 
@@ -130,6 +216,18 @@ int main(int argc, char** argv) {
     } else {
       fmt::print("{:<22} {:>9} {:>12.0f} {:>14.0f} {:>7.2f}\n", w.name, w.events, rate, raw_rate, rate / raw_rate);
     }
+  }
+  RebuildFigures rebuild = projection_rebuild(fresh_file(dir, "rebuild"), full ? 1'000'000 : 100'000);
+  double rebuild_rate = static_cast<double>(rebuild.events) / rebuild.seconds;
+  if (json) {
+    fmt::print(R"({{"workload":"projection_rebuild","events":{},"seconds":{:.3f},"events_per_s":{:.0f},)"
+               R"("longest_append_ms":{:.2f},"appends_during_rebuild":{}}})"
+               "\n",
+               rebuild.events, rebuild.seconds, rebuild_rate, rebuild.longest_append_ms, rebuild.appends);
+  } else {
+    fmt::print("projection_rebuild: {} events in {:.2f} s = {:.0f} events/s; longest append during it {:.2f} ms "
+               "({} appends)\n",
+               rebuild.events, rebuild.seconds, rebuild_rate, rebuild.longest_append_ms, rebuild.appends);
   }
   double short_ms = order_load_ms(fresh_file(dir, "load"), 10, false);
   double long_ms = order_load_ms(fresh_file(dir, "load"), 10'000, false);

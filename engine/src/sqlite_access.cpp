@@ -16,7 +16,14 @@ std::unique_ptr<SQLite::Database> open_connection(const EventStore& store) {
 
 void write_transaction(const EventStore& store, SQLite::Database& db, const std::function<void()>& body) {
   std::string context = store.path().string() + ": write";
-  detail::translate_errors(context, [&] { detail::write_transaction(db, store.options().busy_timeout, context, body); });
+  EventStore::Impl& impl = detail::ImplAccess::of(store);
+  detail::translate_errors(context, [&] {
+    // Writers of one process queue on the store's write lock instead of meeting in SQLite's busy handler,
+    // whose growing sleeps can starve an appender behind a stream of projection batches.
+    std::lock_guard lock(impl.write_mutex);
+    detail::write_transaction(db, impl.options.busy_timeout, context, body);
+  });
+  impl.commits.notify();
 }
 
 namespace checkpoints {

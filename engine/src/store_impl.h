@@ -16,6 +16,11 @@ namespace evlite {
 
 namespace detail {
 
+// Internal code's way to the state behind a handle.
+struct ImplAccess {
+  static EventStore::Impl& of(const EventStore& store) { return *store.impl_; }
+};
+
 // The time recorded for a commit.
 inline Timestamp now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());

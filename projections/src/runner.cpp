@@ -158,6 +158,7 @@ std::vector<ProjectionStatus> stored_status(const EventStore& store,
     ProjectionStatus status{.name = p->name(), .version = p->version()};
     if (auto row = books.load(p->name())) {
       status.version = row->version;
+      status.generation = row->generation;
       status.checkpoint = checkpoints::load(*db, detail::checkpoint_name(p->name()));
       if (row->rebuild_generation) {
         status.state = ProjectionState::Rebuilding;

@@ -41,6 +41,9 @@ WriteContext& Worker::context_for(std::int64_t generation) {
 
 ProjectionRow Worker::ensure_registered() {
   if (!db_) db_ = open_connection(store_);
+  if (registered_) {
+    if (auto stored = Bookkeeping(*db_).load(name_)) return *stored;  // a read: no write lock per step
+  }
   ProjectionRow row;
   write_transaction(store_, *db_, [&] {
     Bookkeeping books(*db_);
@@ -55,11 +58,17 @@ ProjectionRow Worker::ensure_registered() {
     books.insert(name_, row.version, row.generation);
     checkpoints::reset(*db_, checkpoint_name(name_), Position{0});
   });
+  registered_ = true;
   return row;
 }
 
 Outcome Worker::step() {
   ProjectionRow row = ensure_registered();
+  {
+    std::lock_guard lock(mutex_);
+    status_.generation = row.generation;
+    status_.version = row.version;
+  }
   if (!row.error.empty()) {
     publish(ProjectionState::Faulted, checkpoints::load(*db_, checkpoint_name(name_)), {});
     std::lock_guard lock(mutex_);
@@ -212,6 +221,7 @@ Outcome Worker::swap(const ProjectionRow& row, Position rebuilt_to) {
     {
       std::lock_guard lock(mutex_);
       status_.version = projection_->version();
+      status_.generation = next;
     }
     publish(ProjectionState::CaughtUp, final_position, {});
   }

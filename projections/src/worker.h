@@ -41,6 +41,7 @@ class Worker {
   bool wait_for(Position position, std::chrono::milliseconds timeout) const;
 
  private:
+  // The projection's row, registering it (and creating its first generation) if it has none.
   ProjectionRow ensure_registered();
   Outcome apply_batch(const ProjectionRow& row);
   Outcome rebuild_step(const ProjectionRow& row);
@@ -66,6 +67,7 @@ class Worker {
 
   // Used only by the thread that steps.
   std::unique_ptr<SQLite::Database> db_;
+  bool registered_ = false;
   std::map<std::int64_t, std::unique_ptr<WriteContext>> contexts_;  // by generation
   struct Failure {
     std::string error;

@@ -197,13 +197,15 @@ TEST_CASE_FIXTURE(TempStore, "rebuild on request while appends continue: readers
   });
   std::thread appender([&] { append_round_robin(store, 200, 20, "late"); });
   std::int64_t applied_before = projection->applied;
+  std::int64_t generation = runner.status("counting").generation;
   runner.rebuild("counting");
   appender.join();
-  REQUIRE(runner.wait_for("counting", store.head_position(), 20s));
-  // The rebuild swapped in: wait until the worker is done rebuilding, then until it has the head.
-  for (int i = 0; i < 200 && runner.status("counting").state == ProjectionState::Rebuilding; ++i) {
+  // Wait for the swap (a higher generation), then for the head.
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (runner.status("counting").generation == generation && std::chrono::steady_clock::now() < deadline) {
     runner.wait_for("counting", Position{store.head_position().value + 1}, 50ms);
   }
+  REQUIRE(runner.status("counting").generation == generation + 1);
   REQUIRE(runner.wait_for("counting", store.head_position(), 20s));
   done = true;
   reader.join();

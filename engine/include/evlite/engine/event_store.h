@@ -32,6 +32,10 @@
 
 namespace evlite {
 
+namespace detail {
+struct ImplAccess;
+}
+
 inline constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
 
 // What an append did: the stream's version after it and the positions of its events (contiguous for one
@@ -161,6 +165,7 @@ class EventStore {
   struct Impl;
 
  private:
+  friend struct detail::ImplAccess;
   explicit EventStore(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };

@@ -47,6 +47,7 @@ std::string_view to_string(ProjectionState state);
 struct ProjectionStatus {
   std::string name{};
   std::int32_t version = 0;            // stored version of the read model being served
+  std::int64_t generation = 0;         // of its tables; a finished rebuild serves a higher one
   ProjectionState state = ProjectionState::Stopped;
   Position checkpoint{};               // last position reflected in the read model
   std::int64_t lag = 0;                // head position − checkpoint
@@ -88,7 +89,8 @@ class ProjectionRunner {
   void restart(std::string_view name);
 
   // Rebuilds the projection's read model in shadow tables and swaps it in, even at the same version.
-  // With workers started, the projection's worker does it; otherwise it runs in the calling thread.
+  // With workers started, the projection's worker does it and this returns at once (the status shows
+  // Rebuilding, then a higher generation); otherwise it runs in the calling thread until swapped.
   void rebuild(std::string_view name);
 
   // Blocks until the projection's checkpoint is at or past `position`, it faults, or `timeout` passes.
