@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "append.h"
 #include "errors_internal.h"
 #include "json_text.h"
 #include "store_impl.h"
@@ -11,14 +12,6 @@
 
 namespace evlite {
 namespace detail {
-namespace {
-
-struct PreparedAppend {
-  std::string stream;
-  std::string category;
-  ExpectedVersion expected;
-  std::vector<PreparedEvent> events;
-};
 
 // Everything that can be checked without the store: ids, names and JSON. Runs before the write lock.
 PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const std::vector<NewEvent>& events) {
@@ -36,7 +29,8 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
       validate_event_type(event.type);
       prepared.type = event.type;
       prepared.schema_version = event.schema_version;
-      prepared.data = stored_data(event.data);
+      check_data(event.data);
+      prepared.data = event.data;
       prepared.metadata = stored_metadata(event, prepared.id);
     } catch (const InvalidArgument& e) {  // add which event it was; built only on this failure path
       throw InvalidArgument(fmt::format("event {} of the append to stream {}: {}", i, printable(out.stream), e.what()));
@@ -48,6 +42,8 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
   return out;
 }
 
+namespace {
+
 // The result of an earlier, identical append when this one is an exact retry of it; nullopt when none of
 // its ids is stored. Any other reuse of stored ids is a DuplicateEventId.
 std::optional<AppendResult> earlier_identical_append(EventTables& tables, const PreparedAppend& append) {
@@ -55,13 +51,13 @@ std::optional<AppendResult> earlier_identical_append(EventTables& tables, const 
   std::size_t found = 0;
   for (std::size_t i = 0; i < append.events.size(); ++i) {
     const PreparedEvent& event = append.events[i];
-    auto stored = event.caller_id ? tables.find_event(event.id) : std::nullopt;
+    auto stored = event.caller_id ? tables.find_event(event.id, event.data) : std::nullopt;
     if (!stored) continue;
     if (stored->stream_id != append.stream) {
       throw DuplicateEventId(event.id, append.stream, fmt::format("it is stored in stream {}", printable(stored->stream_id)));
     }
     bool in_run = !earlier || stored->version.value == earlier->version.value + 1;
-    if (found != i || !in_run || stored->type != event.type || stored->data != event.data) {
+    if (found != i || !in_run || stored->type != event.type || !stored->same_data) {
       throw DuplicateEventId(event.id, append.stream,
                              "it is stored, but this append is not an exact retry of the earlier one "
                              "(same ids in the same order, same types and data)");
@@ -76,6 +72,8 @@ std::optional<AppendResult> earlier_identical_append(EventTables& tables, const 
   return earlier;
 }
 
+}  // namespace
+
 AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now) {
   if (auto earlier = earlier_identical_append(tables, append)) return *earlier;
   StreamVersion current = tables.stream_version(append.stream);
@@ -89,6 +87,8 @@ AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp 
   tables.upsert_stream(append.stream, append.category, result.version, now);
   return result;
 }
+
+namespace {
 
 // Writes every part in one transaction: all or nothing.
 std::vector<AppendResult> commit(EventStore::Impl& impl, const std::vector<PreparedAppend>& parts,

@@ -52,6 +52,17 @@ EventStore EventStore::open(const std::filesystem::path& path, const Options& op
   return EventStore(std::move(impl));
 }
 
+int EventStore::schema_version_of(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error) || std::filesystem::file_size(path, error) == 0) return 0;
+  return detail::translate_errors(path.string() + ": read schema version", [&] {
+    SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
+    return detail::stored_schema_version(db, path);
+  });
+}
+
+int EventStore::latest_schema_version() { return detail::latest_schema_version(); }
+
 EventStore::EventStore(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 EventStore::EventStore(EventStore&&) noexcept = default;
 EventStore& EventStore::operator=(EventStore&&) noexcept = default;

@@ -1,5 +1,7 @@
 #include "event_tables.h"
 
+#include <fmt/format.h>
+
 namespace evlite::detail {
 namespace {
 
@@ -11,10 +13,12 @@ constexpr const char* kSql[] = {
     // kSelectStreamVersion
     "SELECT version FROM streams WHERE stream_id = ?1",
     // kSelectEventIdentity
-    "SELECT stream_id, version, position, type, data FROM events WHERE event_id = ?1",
+    "SELECT stream_id, version, position, type, data = json(?2) FROM events WHERE event_id = ?1",
     // kInsertEvent
+    // json() stores one canonical text: whitespace between tokens removed, keys, numbers and strings kept
+    // exactly. So every event fits one NDJSON line and an export → import → export round trip is exact.
     "INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    "VALUES (?1, ?2, ?3, ?4, ?5, json(?6), json(?7), ?8)",
     // kUpsertStream
     "INSERT INTO streams (stream_id, category, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) "
     "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at",
@@ -57,8 +61,30 @@ constexpr const char* kSql[] = {
     "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
     // kDeleteCheckpoint
     "DELETE FROM checkpoints WHERE name = ?1",
+    // kInsertRecorded
+    "INSERT INTO events (position, stream_id, version, event_id, type, schema_version, data, metadata, recorded_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, json(?7), json(?8), ?9)",
+    // kAnyEvent
+    "SELECT EXISTS (SELECT 1 FROM events)",
+    // kIntegrityCheck
+    "SELECT integrity_check FROM pragma_integrity_check(?1)",
+    // kTriggers
+    "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'events'",
+    // kVersionGaps: a stream's versions are 1..n exactly when there are n of them, from 1 to n
+    "SELECT stream_id, count(*), min(version), max(version) FROM events GROUP BY stream_id "
+    "HAVING count(*) != max(version) OR min(version) != 1 LIMIT ?1",
+    // kVersionOrder
+    "SELECT a.stream_id, a.version, a.position, b.position FROM events a JOIN events b "
+    "ON b.stream_id = a.stream_id AND b.version = a.version + 1 WHERE b.position <= a.position LIMIT ?1",
+    // kStreamHeads: the streams table against the events, both ways
+    "SELECT s.stream_id, s.version, e.version, s.category FROM streams s LEFT JOIN "
+    "(SELECT stream_id, max(version) AS version FROM events GROUP BY stream_id) e USING (stream_id) "
+    "WHERE e.version IS NULL OR e.version != s.version "
+    "OR s.category != substr(s.stream_id, 1, instr(s.stream_id || '-', '-') - 1) "
+    "UNION ALL SELECT stream_id, NULL, max(version), NULL FROM events "
+    "WHERE stream_id NOT IN (SELECT stream_id FROM streams) GROUP BY stream_id LIMIT ?1",
 };
-static_assert(std::size(kSql) == 20);
+static_assert(std::size(kSql) == 27);
 
 std::string sql_text(const char* sql) {
   std::string text(sql);
@@ -110,16 +136,17 @@ StreamVersion EventTables::stream_version(std::string_view stream) {
   return StreamVersion{s->executeStep() ? s->getColumn(0).getInt64() : 0};
 }
 
-std::optional<StoredIdentity> EventTables::find_event(const std::string& event_id) {
+std::optional<StoredIdentity> EventTables::find_event(const std::string& event_id, const std::string& data) {
   auto s = statement(Sql::kSelectEventIdentity);
-  s->bindNoCopy(1, event_id);  // event_id outlives the step: it is the caller's
+  s->bindNoCopy(1, event_id);  // both outlive the step: they are the caller's
+  s->bindNoCopy(2, data);
   if (!s->executeStep()) return std::nullopt;
   StoredIdentity found;
   assign_text(found.stream_id, s->getColumn(0));
   found.version = StreamVersion{s->getColumn(1).getInt64()};
   found.position = Position{s->getColumn(2).getInt64()};
   assign_text(found.type, s->getColumn(3));
-  assign_text(found.data, s->getColumn(4));
+  found.same_data = s->getColumn(4).getInt() == 1;
   return found;
 }
 
@@ -148,6 +175,91 @@ void EventTables::upsert_stream(const std::string& stream, std::string_view cate
   s->bind(3, version.value);
   s->bind(4, static_cast<std::int64_t>(now.time_since_epoch().count()));
   s->exec();
+}
+
+void EventTables::insert_recorded(const RecordedEvent& e) {
+  auto s = statement(Sql::kInsertRecorded);
+  s->bind(1, e.position.value);
+  s->bindNoCopy(2, e.stream_id);
+  s->bind(3, e.version.value);
+  s->bindNoCopy(4, e.id);
+  s->bindNoCopy(5, e.type);
+  s->bind(6, e.schema_version);
+  s->bindNoCopy(7, e.data);
+  s->bindNoCopy(8, e.metadata);
+  s->bind(9, static_cast<std::int64_t>(e.recorded_at.time_since_epoch().count()));
+  s->exec();
+}
+
+bool EventTables::is_empty() {
+  auto s = statement(Sql::kAnyEvent);
+  s->executeStep();
+  return s->getColumn(0).getInt() == 0;
+}
+
+std::vector<std::string> EventTables::integrity_findings(std::int64_t limit) {
+  auto s = statement(Sql::kIntegrityCheck);
+  s->bind(1, limit);
+  std::vector<std::string> findings;
+  while (s->executeStep()) {
+    std::string line = s->getColumn(0).getString();
+    if (line != "ok") findings.push_back("integrity_check: " + line);
+  }
+  return findings;
+}
+
+std::vector<std::string> EventTables::missing_triggers() {
+  std::vector<std::string> missing = {"events_are_append_only_update", "events_are_append_only_delete",
+                                      "events_are_append_only_replace"};
+  auto s = statement(Sql::kTriggers);
+  while (s->executeStep()) std::erase(missing, s->getColumn(0).getString());
+  for (auto& name : missing) name = "trigger " + name + " is missing: the log is not protected against changes";
+  return missing;
+}
+
+std::vector<std::string> EventTables::version_gaps(std::int64_t limit) {
+  auto s = statement(Sql::kVersionGaps);
+  s->bind(1, limit);
+  std::vector<std::string> findings;
+  while (s->executeStep()) {
+    findings.push_back(fmt::format("stream {} has {} events with versions {} to {}: versions are not contiguous",
+                                   s->getColumn(0).getString(), s->getColumn(1).getInt64(),
+                                   s->getColumn(2).getInt64(), s->getColumn(3).getInt64()));
+  }
+  return findings;
+}
+
+std::vector<std::string> EventTables::versions_out_of_position_order(std::int64_t limit) {
+  auto s = statement(Sql::kVersionOrder);
+  s->bind(1, limit);
+  std::vector<std::string> findings;
+  while (s->executeStep()) {
+    findings.push_back(fmt::format("stream {} version {} is at position {}, but version {} is at position {}",
+                                   s->getColumn(0).getString(), s->getColumn(1).getInt64(), s->getColumn(2).getInt64(),
+                                   s->getColumn(1).getInt64() + 1, s->getColumn(3).getInt64()));
+  }
+  return findings;
+}
+
+std::vector<std::string> EventTables::stream_head_mismatches(std::int64_t limit) {
+  auto s = statement(Sql::kStreamHeads);
+  s->bind(1, limit);
+  std::vector<std::string> findings;
+  while (s->executeStep()) {
+    std::string stream = s->getColumn(0).getString();
+    if (s->getColumn(1).isNull()) {
+      findings.push_back(fmt::format("stream {} has events but no row in the streams table", stream));
+    } else if (s->getColumn(2).isNull()) {
+      findings.push_back(fmt::format("streams table has {} at version {}, but it has no events", stream,
+                                     s->getColumn(1).getInt64()));
+    } else {
+      findings.push_back(fmt::format("streams table has {} at version {} in category {}, but its events end at "
+                                     "version {}",
+                                     stream, s->getColumn(1).getInt64(), s->getColumn(3).getString(),
+                                     s->getColumn(2).getInt64()));
+    }
+  }
+  return findings;
 }
 
 Position EventTables::head_position() {

@@ -36,7 +36,7 @@ struct StoredIdentity {
   StreamVersion version;
   Position position;
   std::string type;
-  std::string data;
+  bool same_data = false;  // the stored data equals the compared data in its stored (json()) form
 };
 
 // How far a page read got: the last position it looked at (matched or not), and whether the log may
@@ -51,9 +51,20 @@ class EventTables {
   explicit EventTables(SQLite::Database& db);
 
   StreamVersion stream_version(std::string_view stream);
-  std::optional<StoredIdentity> find_event(const std::string& event_id);
+  // The stored event with this id, compared with `data`.
+  std::optional<StoredIdentity> find_event(const std::string& event_id, const std::string& data);
   Position insert_event(const std::string& stream, StreamVersion version, const PreparedEvent& event,
                         Timestamp recorded_at);
+  // An event exactly as recorded elsewhere (import): its position and timestamp are kept.
+  void insert_recorded(const RecordedEvent& event);
+  bool is_empty();
+
+  // verify(): one finding per problem, at most `limit` per check.
+  std::vector<std::string> integrity_findings(std::int64_t limit);
+  std::vector<std::string> missing_triggers();
+  std::vector<std::string> version_gaps(std::int64_t limit);
+  std::vector<std::string> versions_out_of_position_order(std::int64_t limit);
+  std::vector<std::string> stream_head_mismatches(std::int64_t limit);
   void upsert_stream(const std::string& stream, std::string_view category, StreamVersion version, Timestamp now);
 
   Position head_position();
@@ -101,6 +112,13 @@ class EventTables {
     kAdvanceCheckpoint,
     kSetCheckpoint,
     kDeleteCheckpoint,
+    kInsertRecorded,
+    kAnyEvent,
+    kIntegrityCheck,
+    kTriggers,
+    kVersionGaps,
+    kVersionOrder,
+    kStreamHeads,
     kCount,
   };
   // A prepared statement in use. Resetting it when the use ends matters: a SELECT left un-reset after its

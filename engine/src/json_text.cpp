@@ -14,11 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
-
-// ordered_json keeps the caller's key order when a text must be compacted.
-std::string compacted(std::string_view text) { return nlohmann::ordered_json::parse(text).dump(); }
-
 // Validates a metadata text and notes the two id keys at its top level, without building a document.
 class MetadataScan : public nlohmann::json_sax<json> {
  public:
@@ -85,9 +80,8 @@ std::string chosen_id(std::string_view key, const std::string& field, const std:
 
 }  // namespace
 
-std::string stored_data(std::string_view text) {
+void check_data(std::string_view text) {
   if (!json::accept(text)) throw InvalidArgument("data is not valid JSON");
-  return has_line_break(text) ? compacted(text) : std::string(text);
 }
 
 std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
@@ -98,7 +92,7 @@ std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
   }
   std::string correlation = chosen_id("correlation_id", event.correlation_id, scan.correlation_id, event_id);
   std::string causation = chosen_id("causation_id", event.causation_id, scan.causation_id, event_id);
-  std::string base = has_line_break(text) ? compacted(text) : std::string(text);
+  std::string base(text);
   if (scan.correlation_id == correlation && scan.causation_id == causation) return base;
 
   if (!scan.correlation_id && !scan.causation_id) {
@@ -115,7 +109,8 @@ std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
     out += std::string_view(base).substr(base.find('{') + 1);
     return out;
   }
-  // A field overrides a key of the metadata, or only one key is there: rare, so a document is fine.
+  // A field overrides a key of the metadata, or only one key is there: rare, so a document is fine
+  // (ordered_json keeps the caller's key order).
   auto doc = nlohmann::ordered_json::parse(base);
   doc["correlation_id"] = correlation;
   doc["causation_id"] = causation;

@@ -8,10 +8,9 @@
 
 namespace evlite::detail {
 
-// The text to store for an event's data: `text` itself when it is valid JSON on one line, its compact
-// form when it has raw line breaks (so each stored event fits one NDJSON line). Throws InvalidArgument
-// when it is not JSON.
-std::string stored_data(std::string_view text);
+// Throws InvalidArgument unless `text` is strict JSON (RFC 8259, valid UTF-8). The insert stores it through
+// SQLite's json(), which removes the whitespace between tokens and keeps everything else exactly.
+void check_data(std::string_view text);
 
 // The metadata object to store for `event`, whose id is `event_id`: the caller's metadata with
 // "correlation_id" and "causation_id" added in front where missing (DESIGN.md §3; event.h says how they

@@ -1,5 +1,6 @@
 #include "migrator.h"
 
+#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -64,9 +65,20 @@ void enable_wal(SQLite::Database& db, const std::filesystem::path& path, std::ch
 
 }  // namespace
 
+int latest_schema_version() {
+  const auto& all = migrations();
+  return all.empty() ? 0 : all.back().number;
+}
+
+int stored_schema_version(SQLite::Database& db, const std::filesystem::path& path) {
+  FileIdentity found = identify(db, path);
+  check_identity(found, path, std::numeric_limits<int>::max());
+  return found.user_version;
+}
+
 int open_schema(SQLite::Database& db, const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
   const auto& all = migrations();
-  int latest = all.empty() ? 0 : all.back().number;
+  int latest = latest_schema_version();
   FileIdentity found = identify(db, path);
   check_identity(found, path, latest);
   enable_wal(db, path, busy_timeout);

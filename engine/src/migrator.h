@@ -18,4 +18,10 @@ inline constexpr int kApplicationId = 0x45564c54;
 // is not SQLite, is a foreign SQLite database, or is newer than this code.
 int open_schema(SQLite::Database& db, const std::filesystem::path& path, std::chrono::milliseconds busy_timeout);
 
+// The schema version of the store `db` is open on, without changing anything; SchemaError as above.
+int stored_schema_version(SQLite::Database& db, const std::filesystem::path& path);
+
+// The version the last compiled-in migration brings a store to.
+int latest_schema_version();
+
 }  // namespace evlite::detail

@@ -1,8 +1,9 @@
 // Events as plain values: NewEvent goes into an append, RecordedEvent comes out of a read.
 //
-// `data` and `metadata` are JSON text. The engine checks them once on append and stores them as given
-// (a text containing raw line breaks is stored compacted, so that every stored event fits one NDJSON
-// line); reads hand the stored text back without parsing it. Decoding is the typed layer's job.
+// `data` and `metadata` are JSON text. The engine checks them once on append (strict JSON, valid UTF-8)
+// and stores them minified by SQLite's json(): whitespace between tokens is removed, while key order,
+// numbers and strings stay exactly as given. Reads hand the stored text back without parsing it; decoding
+// is the typed layer's job.
 //
 // Every stored metadata object carries "correlation_id" and "causation_id" (strings). An append takes
 // them from NewEvent's fields when set, else from the caller's metadata object, else uses the event's own

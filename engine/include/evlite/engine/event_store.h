@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <istream>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -148,6 +150,38 @@ class EventStore {
   // Delivers every event matching `filter` with a position greater than `after`, first from the log,
   // then live, on a thread of its own, until the returned handle is stopped or destroyed.
   Subscription subscribe(Position after, Filter filter, EventHandler handler) const;
+
+  // Reads NDJSON lines (ndjson.h) from `in` and writes them in one transaction: all or nothing.
+  //   ImportMode::Exact   into an empty store, keeping positions, versions, ids, timestamps and bytes;
+  //                       refused (InvalidArgument) when the store holds any event.
+  //   ImportMode::Append  re-appends each event at its stream's end with its id: events already stored are
+  //                       recognised and skipped (the idempotent append), the others get new positions.
+  // `progress`, if set, is called every 10,000 lines with the count so far. Throws InvalidArgument naming
+  // the line for malformed or inconsistent input (nothing is written), DuplicateEventId, StorageError.
+  enum class ImportMode { Exact, Append };
+  struct ImportResult {
+    std::int64_t lines = 0;
+    std::int64_t written = 0;  // events actually stored (Append skips those already there)
+  };
+  ImportResult import_ndjson(std::istream& in, ImportMode mode,
+                             const std::function<void(std::int64_t lines)>& progress = {});
+
+  // Checks the store's integrity: contiguous stream versions, versions in position order, the streams
+  // table consistent with the events, the append-only triggers present, and PRAGMA integrity_check.
+  // `progress`, if set, is told the name of each check as it starts. Throws StorageError if it cannot read.
+  struct VerifyReport {
+    std::int64_t events = 0;
+    std::int64_t streams = 0;
+    std::vector<std::string> findings{};  // one line per problem; empty when all checks hold
+    bool ok() const { return findings.empty(); }
+  };
+  VerifyReport verify(const std::function<void(std::string_view check)>& progress = {}) const;
+
+  // The schema version of the store file at `path` without opening it for writing: 0 when the file is
+  // absent or empty. Throws SchemaError as open() does for a file that is not an evlite store.
+  static int schema_version_of(const std::filesystem::path& path);
+  // The schema version this code brings a store to.
+  static int latest_schema_version();
 
   // Blocks until the head position is beyond `position` or `timeout` passes; returns whether it is.
   // Commits in this process wake it at once, commits by others within Options::poll_interval.

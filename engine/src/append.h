@@ -1,0 +1,27 @@
+// Internal: the two halves of an append, shared by append() and import.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event_tables.h"
+
+namespace evlite::detail {
+
+struct PreparedAppend {
+  std::string stream;
+  std::string category;
+  ExpectedVersion expected;
+  std::vector<PreparedEvent> events;
+};
+
+// Checks everything that needs no store (stream id, types, JSON, ids) and decides ids and metadata.
+// Runs before the write lock. Throws InvalidArgument, DuplicateEventId.
+PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const std::vector<NewEvent>& events);
+
+// Inside the write transaction: the idempotency rule, the expectation, the inserts and the stream's head.
+// Throws WrongExpectedVersion, DuplicateEventId.
+AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now);
+
+}  // namespace evlite::detail
