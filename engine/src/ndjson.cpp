@@ -69,7 +69,8 @@ struct Field {
 
 struct NdjsonReader::Impl {
   SQLite::Database db{":memory:", SQLite::OPEN_READWRITE};
-  SQLite::Statement valid{db, "SELECT json_valid(?1) AND json_type(?1) = 'object'"};
+  // CASE, not AND: SQLite may evaluate json_type() on malformed text, which raises an error.
+  SQLite::Statement valid{db, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) = 'object' ELSE 0 END"};
   SQLite::Statement keys{db, "SELECT key, type, value FROM json_each(?1)"};
   SQLite::Statement raw{db, "SELECT ?1 -> '$.data', ?1 -> '$.metadata'"};
 

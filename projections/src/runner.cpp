@@ -100,16 +100,19 @@ void ProjectionRunner::stop() {
 
 void ProjectionRunner::run_until_caught_up() {
   Position target = impl_->store.head_position();
+  std::optional<ProjectionStatus> first_fault;
   for (auto& w : impl_->workers) {
     for (;;) {
       detail::Outcome outcome = w->step();
       ProjectionStatus status = w->status();
       if (outcome == detail::Outcome::Faulted) {
-        throw ProjectionFaulted(status.name, status.error_position, status.error);
+        if (!first_fault) first_fault = status;
+        break;  // the others still catch up
       }
       if (status.state != ProjectionState::Rebuilding && status.checkpoint >= target) break;
     }
   }
+  if (first_fault) throw ProjectionFaulted(first_fault->name, first_fault->error_position, first_fault->error);
 }
 
 void ProjectionRunner::restart(std::string_view name) {

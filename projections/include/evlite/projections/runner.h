@@ -81,7 +81,8 @@ class ProjectionRunner {
   void stop();
 
   // Runs each projection in the calling thread until it has reached the head position as of the call
-  // (rebuilding first where its version changed). Throws ProjectionFaulted if one faults.
+  // (rebuilding first where its version changed). If one faults, the others still catch up, then
+  // ProjectionFaulted reports the first fault.
   // REQUIRES: not started.
   void run_until_caught_up();
 

@@ -1,0 +1,371 @@
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+#include "support/temp_store.h"
+
+using namespace evlite;
+using namespace evlite::testing;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A fresh directory with a store path for the CLI, and a way to run it.
+struct Cli {
+  TempDir dir;
+  std::filesystem::path db = dir.path() / "cli.db";
+
+  ProgramResult run(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {EVLITE_CLI, "--db", db.string()});
+    return run_program(args, dir.path(), input);
+  }
+  // Runs and requires exit status 0, returning stdout.
+  std::string ok(std::vector<std::string> args, const std::string& input = "") {
+    ProgramResult r = run(args, input);
+    INFO("stderr: " << r.err);
+    REQUIRE(r.status == 0);
+    return r.out;
+  }
+};
+
+std::vector<json> json_lines(const std::string& out) {
+  std::vector<json> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  return lines;
+}
+
+std::vector<std::string> keys_of(const json& object) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : object.items()) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// One line on stderr, starting "evlite: ".
+void check_one_line_error(const ProgramResult& r, const std::string& fragment) {
+  CHECK(r.err.starts_with("evlite: "));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.err.find(fragment) != std::string::npos);
+}
+
+const std::string kPlaced =
+    R"({"order_id":"42","customer":"c-7","lines":[{"product":"sku-1","quantity":2,"unit_price":250}],)"
+    R"("shipping_address":{"street":"1 Quay","city":"Leith","postcode":"EH6","country":"GB"},"currency":"EUR"})";
+
+}  // namespace
+
+TEST_CASE("init creates a store and migrate reports the versions before and after") {
+  Cli cli;
+  auto migrated = json_lines(cli.ok({"--json", "migrate"}));
+  CHECK(migrated[0]["from"] == 0);
+  CHECK(migrated[0]["to"] == EventStore::latest_schema_version());
+  CHECK(json_lines(cli.ok({"--json", "migrate"}))[0]["from"] == EventStore::latest_schema_version());
+  CHECK(cli.ok({"init"}).find("schema version") != std::string::npos);
+}
+
+TEST_CASE("append and read print events with exactly the documented JSON keys") {
+  Cli cli;
+  auto appended = json_lines(cli.ok({"--json", "append", "order-42", "OrderPlaced", kPlaced, "--schema-version", "3",
+                                     "--expected-version", "no-stream", "--metadata", R"({"user":"u-1"})"}));
+  CHECK(appended[0]["version"] == 1);
+  CHECK(appended[0]["last_position"] == 1);
+  cli.ok({"append", "order-42", "StockReserved", R"({"reservation_id":"r-1"})", "--expected-version", "1"});
+  auto events = json_lines(cli.ok({"read", "order-42", "--json"}));
+  REQUIRE(events.size() == 2);
+  CHECK(keys_of(events[0]) == sorted({"position", "stream", "version", "id", "type", "schema_version", "data",
+                                      "metadata", "recorded_at"}));
+  CHECK(events[0]["stream"] == "order-42");
+  CHECK(events[0]["schema_version"] == 3);
+  CHECK(events[0]["data"] == json::parse(kPlaced));
+  CHECK(events[0]["metadata"]["user"] == "u-1");
+  CHECK(events[0]["metadata"]["correlation_id"] == events[0]["id"]);
+  std::string at = events[1]["recorded_at"];
+  CHECK(at.size() == 27);
+  CHECK(at.back() == 'Z');
+  // Backward, bounded, and from a version.
+  auto backward = json_lines(cli.ok({"--json", "read", "order-42", "--backward", "--count", "1"}));
+  REQUIRE(backward.size() == 1);
+  CHECK(backward[0]["version"] == 2);
+  CHECK(json_lines(cli.ok({"--json", "read", "order-42", "--from", "2"})).size() == 1);
+  // The table has a header and one row per event.
+  std::string table = cli.ok({"read", "order-42"});
+  CHECK(table.starts_with(" POSITION"));
+  CHECK(std::count(table.begin(), table.end(), '\n') == 3);
+}
+
+TEST_CASE("append errors exit 2 for a conflict and 1 for bad input, on one stderr line, writing nothing") {
+  Cli cli;
+  cli.ok({"append", "order-1", "A", "{}"});
+  ProgramResult conflict = cli.run({"append", "order-1", "B", "{}", "--expected-version", "5"});
+  CHECK(conflict.status == 2);
+  check_one_line_error(conflict, "stream \"order-1\": expected 5, actual 1");
+  std::string id = "00000000-0000-4000-8000-000000000001";
+  cli.ok({"append", "order-1", "C", "{}", "--id", id});
+  ProgramResult duplicate = cli.run({"append", "order-2", "C", "{}", "--id", id});
+  CHECK(duplicate.status == 2);
+  check_one_line_error(duplicate, "duplicate event id");
+  ProgramResult malformed = cli.run({"append", "order-1", "D", "{nope"});
+  CHECK(malformed.status == 1);
+  check_one_line_error(malformed, "data is not valid JSON");
+  ProgramResult bad_expectation = cli.run({"append", "order-1", "D", "{}", "--expected-version", "soon"});
+  CHECK(bad_expectation.status == 1);
+  check_one_line_error(bad_expectation, "\"soon\"");
+  ProgramResult bad_stream = cli.run({"append", "$all", "D", "{}"});
+  CHECK(bad_stream.status == 1);
+  ProgramResult usage = cli.run({"append"});
+  CHECK(usage.status == 1);
+  CHECK(usage.err.starts_with("evlite: "));
+  ProgramResult unknown = cli.run({"frobnicate"});
+  CHECK(unknown.status == 1);
+  CHECK(json_lines(cli.ok({"--json", "all"})).size() == 2);
+}
+
+TEST_CASE("append --file writes every line atomically, and a bad line writes nothing") {
+  Cli cli;
+  std::ofstream(cli.dir.path() / "good.ndjson")
+      << R"({"type":"A","data":{"x":1.50}})" << "\n"
+      << R"({"type":"B","metadata":{"k":"v"},"id":"00000000-0000-4000-8000-00000000000a"})" << "\n";
+  std::ofstream(cli.dir.path() / "bad.ndjson") << R"({"type":"A"})" << "\n" << R"({"data":{}})" << "\n";
+  ProgramResult bad = cli.run({"append", "thing-1", "--file", (cli.dir.path() / "bad.ndjson").string()});
+  CHECK(bad.status == 1);
+  check_one_line_error(bad, "line 2: key \"type\" is missing");
+  CHECK(cli.ok({"--json", "all"}).empty());
+  cli.ok({"append", "thing-1", "--file", (cli.dir.path() / "good.ndjson").string(), "--expected-version", "no-stream"});
+  auto events = json_lines(cli.ok({"--json", "read", "thing-1"}));
+  REQUIRE(events.size() == 2);
+  CHECK(events[0]["data"].dump() == R"({"x":1.5})");  // nlohmann's reading; the stored text keeps 1.50:
+  CHECK(cli.ok({"--json", "read", "thing-1", "--count", "1"}).find(R"("data":{"x":1.50})") != std::string::npos);
+  CHECK(events[1]["id"] == "00000000-0000-4000-8000-00000000000a");
+}
+
+TEST_CASE("all filters by category, type and prefix, and streams lists streams of a category") {
+  Cli cli;
+  cli.ok({"append", "order-1", "OrderPlaced", "{}"});
+  cli.ok({"append", "order-2", "OrderShipped", "{}"});
+  cli.ok({"append", "inventory-a", "StockReceived", "{}"});
+  CHECK(json_lines(cli.ok({"--json", "all", "--category", "order"})).size() == 2);
+  CHECK(json_lines(cli.ok({"--json", "all", "--type", "OrderShipped", "--type", "StockReceived"})).size() == 2);
+  CHECK(json_lines(cli.ok({"--json", "all", "--prefix", "order-1"})).size() == 1);
+  auto from = json_lines(cli.ok({"--json", "all", "--from", "2", "--count", "1"}));
+  REQUIRE(from.size() == 1);
+  CHECK(from[0]["position"] == 2);
+  auto streams = json_lines(cli.ok({"--json", "streams", "--category", "order"}));
+  REQUIRE(streams.size() == 2);
+  CHECK(streams[0]["stream"] == "order-1");
+  CHECK(streams[0]["version"] == 1);
+}
+
+TEST_CASE("export, import into an empty store, export again: byte-identical; a non-empty store needs --append") {
+  Cli source;
+  source.ok({"append", "order-1", "A", R"({"n": 1.50, "s":"\u00e9"})", "--metadata", R"({"user":"u"})"});
+  source.ok({"append", "order-2", "B", R"([1, 2])"});
+  source.ok({"append", "order-1", "C", R"("text")", "--schema-version", "4"});
+  std::string exported = source.ok({"export"});
+  std::ofstream(source.dir.path() / "export.ndjson") << exported;
+
+  Cli copy;
+  auto imported = json_lines(copy.ok({"--json", "import", (source.dir.path() / "export.ndjson").string()}));
+  CHECK(imported[0]["written"] == 3);
+  CHECK(copy.ok({"export"}) == exported);
+  CHECK(copy.ok({"--json", "all"}) == source.ok({"--json", "all"}));
+
+  ProgramResult refused = copy.run({"import", (source.dir.path() / "export.ndjson").string()});
+  CHECK(refused.status == 1);
+  check_one_line_error(refused, "not empty");
+  auto again = json_lines(copy.ok({"--json", "import", "--append", (source.dir.path() / "export.ndjson").string()}));
+  CHECK(again[0]["written"] == 0);  // every event already stored: the idempotent append skips them
+  CHECK(copy.ok({"export"}) == exported);
+  // Export by category and from a position.
+  CHECK(json_lines(source.ok({"export", "--category", "order", "--from", "2"})).size() == 2);
+}
+
+TEST_CASE("import refuses malformed lines naming the line, and writes nothing") {
+  Cli cli;
+  ProgramResult r = cli.run({"import", "-"}, "{\"position\":1}\n");
+  CHECK(r.status == 1);
+  check_one_line_error(r, "line 1");
+  ProgramResult garbage = cli.run({"import", "-"}, "not json\n");
+  CHECK(garbage.status == 1);
+  CHECK(cli.ok({"export"}).empty());
+}
+
+TEST_CASE("verify passes on a sound store and exits 3 naming what a tampered one breaks") {
+  Cli cli;
+  cli.ok({"append", "order-1", "A", "{}"});
+  cli.ok({"append", "order-1", "B", "{}"});
+  cli.ok({"append", "order-1", "C", "{}"});
+  CHECK(cli.ok({"verify"}).find("ok: 3 events") != std::string::npos);
+  {
+    SQLite::Database raw(cli.db.string(), SQLite::OPEN_READWRITE);
+    raw.exec("DROP TRIGGER events_are_append_only_delete");
+    raw.exec("DELETE FROM events WHERE position = 2");
+  }
+  ProgramResult r = cli.run({"--json", "verify"});
+  CHECK(r.status == 3);
+  auto lines = json_lines(r.out);
+  CHECK(lines.back()["ok"] == false);
+  std::string all = r.out;
+  CHECK(all.find("events_are_append_only_delete is missing") != std::string::npos);
+  CHECK(all.find("versions are not contiguous") != std::string::npos);
+}
+
+TEST_CASE("a file that is not a store exits 3 with a schema error naming it") {
+  Cli cli;
+  std::ofstream(cli.db) << std::string(4096, 'x');
+  ProgramResult r = cli.run({"all"});
+  CHECK(r.status == 3);
+  check_one_line_error(r, cli.db.string());
+}
+
+TEST_CASE("replay rebuilds an order and prints its state, also as of a version") {
+  Cli cli;
+  cli.ok({"append", "order-42", "OrderPlaced", kPlaced, "--schema-version", "3"});
+  cli.ok({"append", "order-42", "StockReserved", R"({"reservation_id":"r"})"});
+  auto now = json_lines(cli.ok({"--json", "replay", "order-42"}));
+  REQUIRE(now.size() == 1);
+  CHECK(now[0]["order"] == "42");
+  CHECK(now[0]["state"] == "stock_reserved");
+  CHECK(now[0]["version"] == 2);
+  CHECK(now[0]["total"] == 500);
+  CHECK(now[0]["lines"][0]["product"] == "sku-1");
+  auto then = json_lines(cli.ok({"--json", "replay", "order-42", "--to-version", "1"}));
+  CHECK(then[0]["state"] == "placed");
+  CHECK(then[0]["version"] == 1);
+  CHECK(cli.run({"replay", "order-9"}).status == 1);
+  CHECK(cli.run({"replay", "invoice-1"}).status == 1);
+  cli.ok({"append", "order-7", "OrderPlaced", R"({"order_id":"7"})", "--schema-version", "3"});
+  ProgramResult broken = cli.run({"replay", "order-7"});
+  CHECK(broken.status == 1);
+  check_one_line_error(broken, "stream order-7 version 1");
+}
+
+TEST_CASE("projections run, status and view show the read models with the documented keys") {
+  Cli cli;
+  cli.ok({"append", "inventory-sku-1", "StockReceived", R"({"product":"sku-1","quantity":10})"});
+  cli.ok({"append", "order-42", "OrderPlaced", kPlaced, "--schema-version", "3"});
+  cli.ok({"append", "inventory-sku-1", "StockAllocated", R"({"product":"sku-1","order_id":"42","quantity":2})"});
+  auto before = json_lines(cli.ok({"--json", "projections", "status"}));
+  REQUIRE(before.size() == 3);
+  CHECK(keys_of(before[0]) == sorted({"name", "version", "checkpoint", "lag", "state", "error"}));
+  CHECK(before[0]["lag"] == 3);
+  cli.ok({"projections", "run", "--until-caught-up"});
+  for (const auto& s : json_lines(cli.ok({"--json", "projections", "status"}))) CHECK(s["lag"] == 0);
+
+  auto inventory = json_lines(cli.ok({"--json", "view", "inventory"}));
+  REQUIRE(inventory.size() == 1);
+  CHECK(inventory[0]["product"] == "sku-1");
+  CHECK(inventory[0]["on_hand"] == 10);
+  CHECK(inventory[0]["reserved"] == 2);
+  CHECK(inventory[0]["available"] == 8);
+  auto shipping = json_lines(cli.ok({"view", "shipping", "--json"}));
+  REQUIRE(shipping.size() == 1);
+  for (const char* key : {"shipment", "order", "state", "carrier", "tracking"}) CHECK(shipping[0].contains(key));
+  auto orders = json_lines(cli.ok({"--json", "view", "orders"}));
+  REQUIRE(orders.size() == 1);
+  for (const char* key : {"order", "customer", "state", "items", "total"}) CHECK(orders[0].contains(key));
+  CHECK(orders[0]["total"] == 500);
+  CHECK(json_lines(cli.ok({"--json", "view", "orders", "--state", "paid"})).empty());
+  CHECK(cli.run({"view", "nothing"}).status == 1);
+
+  auto rebuilt = json_lines(cli.ok({"--json", "projections", "rebuild", "inventory"}));
+  CHECK(rebuilt[0]["lag"] == 0);
+  CHECK(json_lines(cli.ok({"--json", "view", "inventory"})) == inventory);
+  cli.ok({"projections", "reset", "shipping"});
+  CHECK(json_lines(cli.ok({"--json", "view", "shipping"})).empty());
+  CHECK(cli.run({"projections", "rebuild", "nope"}).status == 1);
+  auto list = json_lines(cli.ok({"--json", "projections", "list"}));
+  CHECK(list.size() == 3);
+}
+
+TEST_CASE("a faulted projection shows its error in status and run exits 3") {
+  Cli cli;
+  cli.ok({"append", "order-5", "OrderPlaced", R"({"order_id":"5"})", "--schema-version", "3"});
+  ProgramResult run = cli.run({"projections", "run", "--until-caught-up"});
+  CHECK(run.status == 3);
+  check_one_line_error(run, "faulted at position 1");
+  auto status = json_lines(cli.ok({"--json", "projections", "status"}));
+  CHECK(status[2]["state"] == "faulted");
+  CHECK(status[2]["error"].get<std::string>().find("at position 1") != std::string::npos);
+  CHECK(status[0]["state"] != "faulted");  // inventory has nothing to do with it
+}
+
+TEST_CASE("stats counts events, streams, categories and types") {
+  Cli cli;
+  cli.ok({"append", "order-1", "A", "{}"});
+  cli.ok({"append", "order-2", "A", "{}"});
+  cli.ok({"append", "inventory-x", "B", "{}"});
+  auto stats = json_lines(cli.ok({"--json", "stats"}));
+  REQUIRE(stats.size() == 1);
+  CHECK(stats[0]["events"] == 3);
+  CHECK(stats[0]["streams"] == 3);
+  CHECK(stats[0]["head"] == 3);
+  CHECK(stats[0]["events_per_category"]["order"] == 2);
+  CHECK(stats[0]["events_per_type"]["A"] == 2);
+  CHECK(stats[0]["file_bytes"].get<std::int64_t>() > 0);
+  CHECK(stats[0]["projection_lag"]["inventory"] == 3);
+  CHECK(cli.ok({"stats"}).find("events per type") != std::string::npos);
+}
+
+TEST_CASE("tail follows appends from another process and exits 0 on Ctrl-C") {
+  Cli cli;
+  cli.ok({"append", "order-1", "Old", "{}"});
+  RunningProgram tail({EVLITE_CLI, "--db", cli.db.string(), "--json", "tail", "--category", "order"});
+  // Wait until tail is following (its first append shows up), then more.
+  std::optional<std::string> first;
+  for (int i = 0; i < 50 && !first; ++i) {
+    cli.ok({"append", "order-2", "Live", "{}"});
+    first = tail.read_line(200ms);
+  }
+  REQUIRE(first.has_value());
+  CHECK(json::parse(*first)["type"] == "Live");
+  cli.ok({"append", "inventory-1", "Skipped", "{}"});
+  cli.ok({"append", "order-3", "Later", "{}"});
+  std::optional<std::string> later;
+  while ((later = tail.read_line(10s)) && json::parse(*later)["type"] == "Live") {
+  }
+  REQUIRE(later.has_value());
+  CHECK(json::parse(*later)["stream"] == "order-3");
+  tail.send(SIGINT);
+  CHECK(tail.wait() == 0);
+}
+
+TEST_CASE("--help lists every command and each command's help shows its options and an example") {
+  Cli cli;
+  std::string help = cli.ok({"--help"});
+  for (const char* command : {"init", "migrate", "append", "read", "all", "streams", "tail", "replay", "projections",
+                              "view", "stats", "export", "import", "verify"}) {
+    CHECK(help.find(command) != std::string::npos);
+    std::string own = cli.ok({command, "--help"});
+    CAPTURE(command);
+    CHECK(own.find("Example:") != std::string::npos);
+  }
+  CHECK(help.find("Exit status") != std::string::npos);
+  std::string append = cli.ok({"append", "--help"});
+  for (const char* option : {"--metadata", "--id", "--expected-version", "--file", "--schema-version"}) {
+    CHECK(append.find(option) != std::string::npos);
+  }
+}
+
+TEST_CASE("the store defaults to $EVLITE_DB") {
+  Cli cli;
+  setenv("EVLITE_DB", cli.db.c_str(), 1);
+  ProgramResult r = run_program({EVLITE_CLI, "append", "order-1", "A", "{}"}, cli.dir.path());
+  unsetenv("EVLITE_DB");
+  CHECK(r.status == 0);
+  CHECK(json_lines(cli.ok({"--json", "all"})).size() == 1);
+}
