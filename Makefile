@@ -29,7 +29,7 @@ test-asan: setup
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -E "installed evlite package"
 
 demo: build
-	$(BUILD)/samples/minimal demo.db
+	$(BUILD)/samples/shop --db shop.db
 
 bench: build
 	$(BUILD)/bench/evlite-bench

@@ -1,12 +1,10 @@
-// ProjectionRunner: worker threads over Worker, status, waiting; and the file-level helpers for tools.
+// ProjectionRunner over the worker pool, and the file-level helpers for tools.
 #include "evlite/projections/runner.h"
 
 #include <array>
-#include <thread>
-
-#include <fmt/format.h>
 
 #include "bookkeeping.h"
+#include "consumer.h"
 #include "evlite/engine/sqlite_access.h"
 #include "worker.h"
 
@@ -19,47 +17,10 @@ std::string_view to_string(ProjectionState state) {
 }
 
 struct ProjectionRunner::Impl {
-  Impl(const EventStore& s, RunnerOptions o) : store(s), options(std::move(o)) {}
-
+  Impl(const EventStore& s, RunnerOptions o) : store(s), options(std::move(o)), pool(s) {}
   const EventStore& store;
   const RunnerOptions options;
-  std::vector<std::unique_ptr<detail::Worker>> workers;  // fixed once started
-
-  std::mutex mutex;
-  std::condition_variable wake;   // restart() and stop() wake faulted workers
-  bool started = false;           // Guarded by mutex
-  bool stopping = false;          // Guarded by mutex
-  std::vector<std::thread> threads;
-
-  detail::Worker& worker(std::string_view name) const {
-    for (const auto& w : workers) {
-      if (w->name() == name) return *w;
-    }
-    throw InvalidArgument(fmt::format("no projection named \"{}\" in this runner", name));
-  }
-
-  bool stop_requested() {
-    std::lock_guard lock(mutex);
-    return stopping;
-  }
-
-  // A worker thread: step while there is work, wait for commits when caught up, for restart() when faulted.
-  void run(detail::Worker& w) noexcept {
-    while (!stop_requested()) {
-      detail::Outcome outcome = detail::Outcome::Faulted;
-      try {
-        outcome = w.step();
-      } catch (const std::exception& e) {  // a thread entry point: storage trouble faults this projection only
-        w.fail(e.what());
-      }
-      if (outcome == detail::Outcome::CaughtUp) {
-        store.wait_for_commit(w.status().checkpoint, std::chrono::milliseconds(100));
-      } else if (outcome == detail::Outcome::Faulted) {
-        std::unique_lock lock(mutex);
-        wake.wait(lock, [&] { return stopping || w.status().state != ProjectionState::Faulted; });
-      }
-    }
-  }
+  detail::WorkerPool pool;
 };
 
 ProjectionRunner::ProjectionRunner(const EventStore& store, RunnerOptions options)
@@ -68,88 +29,34 @@ ProjectionRunner::ProjectionRunner(const EventStore& store, RunnerOptions option
 ProjectionRunner::~ProjectionRunner() { stop(); }
 
 void ProjectionRunner::add(std::shared_ptr<Projection> projection) {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->started) throw InvalidArgument("add a projection before the runner starts");
-  for (const auto& w : impl_->workers) {
-    if (w->name() == projection->name()) {
-      throw InvalidArgument(fmt::format("a projection named \"{}\" is already added", projection->name()));
-    }
-  }
-  impl_->workers.push_back(std::make_unique<detail::Worker>(impl_->store, std::move(projection), impl_->options));
+  impl_->pool.add(std::make_unique<detail::Worker>(impl_->store, std::move(projection), impl_->options));
 }
 
-void ProjectionRunner::start() {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->started) return;
-  impl_->started = true;
-  impl_->stopping = false;
-  for (auto& w : impl_->workers) impl_->threads.emplace_back([this, raw = w.get()] { impl_->run(*raw); });
-}
-
-void ProjectionRunner::stop() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
-  }
-  impl_->wake.notify_all();
-  for (auto& t : impl_->threads) t.join();
-  impl_->threads.clear();
-  std::lock_guard lock(impl_->mutex);
-  impl_->started = false;
-}
-
-void ProjectionRunner::run_until_caught_up() {
-  Position target = impl_->store.head_position();
-  std::optional<ProjectionStatus> first_fault;
-  for (auto& w : impl_->workers) {
-    for (;;) {
-      detail::Outcome outcome = w->step();
-      ProjectionStatus status = w->status();
-      if (outcome == detail::Outcome::Faulted) {
-        if (!first_fault) first_fault = status;
-        break;  // the others still catch up
-      }
-      if (status.state != ProjectionState::Rebuilding && status.checkpoint >= target) break;
-    }
-  }
-  if (first_fault) throw ProjectionFaulted(first_fault->name, first_fault->error_position, first_fault->error);
-}
-
-void ProjectionRunner::restart(std::string_view name) {
-  impl_->worker(name).clear_fault();
-  impl_->wake.notify_all();
-}
+void ProjectionRunner::start() { impl_->pool.start(); }
+void ProjectionRunner::stop() { impl_->pool.stop(); }
+void ProjectionRunner::run_until_caught_up() { impl_->pool.run_until_caught_up(); }
+void ProjectionRunner::restart(std::string_view name) { impl_->pool.restart(name); }
 
 void ProjectionRunner::rebuild(std::string_view name) {
-  detail::Worker& w = impl_->worker(name);
-  w.request_rebuild();
-  bool started = false;
-  {
-    std::lock_guard lock(impl_->mutex);
-    started = impl_->started;
-  }
-  if (started) return;
+  auto& worker = static_cast<detail::Worker&>(impl_->pool.find(name));
+  worker.request_rebuild();
+  if (impl_->pool.started()) return;
   ProjectionStatus status;
   do {
-    if (w.step() == detail::Outcome::Faulted) {
-      status = w.status();
+    if (worker.step() == detail::Outcome::Faulted) {
+      status = worker.status();
       throw ProjectionFaulted(status.name, status.error_position, status.error);
     }
-    status = w.status();
+    status = worker.status();
   } while (status.state == ProjectionState::Rebuilding);
 }
 
 bool ProjectionRunner::wait_for(std::string_view name, Position position, std::chrono::milliseconds timeout) const {
-  return impl_->worker(name).wait_for(position, timeout);
+  return impl_->pool.find(name).wait_for(position, timeout);
 }
 
-std::vector<ProjectionStatus> ProjectionRunner::status() const {
-  std::vector<ProjectionStatus> all;
-  for (const auto& w : impl_->workers) all.push_back(w->status());
-  return all;
-}
-
-ProjectionStatus ProjectionRunner::status(std::string_view name) const { return impl_->worker(name).status(); }
+std::vector<ProjectionStatus> ProjectionRunner::status() const { return impl_->pool.status(); }
+ProjectionStatus ProjectionRunner::status(std::string_view name) const { return impl_->pool.find(name).status(); }
 
 std::vector<ProjectionStatus> stored_status(const EventStore& store,
                                             const std::vector<std::shared_ptr<Projection>>& projections) {

@@ -85,13 +85,6 @@ Outcome Worker::step() {
   return apply_batch(row);
 }
 
-Position Worker::reached(const std::vector<RecordedEvent>& events, Position from, Position head) const {
-  if (static_cast<int>(events.size()) == options_.batch_size) return events.back().position;
-  // The read ran to the end of the log: everything up to the head seen before it was examined.
-  Position last = events.empty() ? from : events.back().position;
-  return std::max(last, head);
-}
-
 void Worker::apply_all(const std::vector<RecordedEvent>& events, WriteContext& context) {
   for (const RecordedEvent& event : events) {
     try {
@@ -115,7 +108,7 @@ Outcome Worker::apply_batch(const ProjectionRow& row) {
   auto events =
       store_.read_all({.from = Position{checkpoint.value + 1}, .max_count = options_.batch_size, .filter = filter_})
           .drain();
-  Position target = reached(events, checkpoint, head);
+  Position target = reached(events, checkpoint, head, options_.batch_size);
   bool committed = false;
   try {
     write_transaction(store_, *db_, [&] {
@@ -173,7 +166,7 @@ Outcome Worker::rebuild_step(const ProjectionRow& row) {
   auto events =
       store_.read_all({.from = Position{rebuilt.value + 1}, .max_count = options_.batch_size, .filter = filter_})
           .drain();
-  Position target = reached(events, rebuilt, head);
+  Position target = reached(events, rebuilt, head, options_.batch_size);
   try {
     write_transaction(store_, *db_, [&] {
       auto now = Bookkeeping(*db_).load(name_);

@@ -11,34 +11,24 @@
 #include <SQLiteCpp/Database.h>
 
 #include "bookkeeping.h"
-#include "evlite/projections/runner.h"
+#include "consumer.h"
 
 namespace evlite::projections::detail {
 
-enum class Outcome {
-  Progressed,  // did some work; step again
-  CaughtUp,    // nothing to do until the next commit
-  Faulted,     // stopped at an event; needs restart()
-};
-
-class Worker {
+// A projection as a consumer: registration, batches, faults, rebuild and swap.
+class Worker : public Consumer {
  public:
   Worker(const EventStore& store, std::shared_ptr<Projection> projection, const RunnerOptions& options);
 
-  const std::string& name() const { return name_; }
-
-  // One unit of work. Throws only StorageError and the like; a throwing apply() is a Faulted outcome.
-  Outcome step();
+  const std::string& name() const override { return name_; }
+  Outcome step() override;
+  void clear_fault() override;
+  void fail(const std::string& error) override;
+  ProjectionStatus status() const override;
+  bool wait_for(Position position, std::chrono::milliseconds timeout) const override;
 
   // Asks for a rebuild at the next step, even at the same version.
   void request_rebuild() { rebuild_requested_ = true; }
-  // Clears a recorded fault so that the next step retries from the checkpoint.
-  void clear_fault();
-  // Records a failure that escaped step() (storage errors) as a fault.
-  void fail(const std::string& error);
-
-  ProjectionStatus status() const;
-  bool wait_for(Position position, std::chrono::milliseconds timeout) const;
 
  private:
   // The projection's row, registering it (and creating its first generation) if it has none.
@@ -53,8 +43,6 @@ class Worker {
   void apply_all(const std::vector<RecordedEvent>& events, WriteContext& context);
   WriteContext& context_for(std::int64_t generation);
   std::map<std::string, std::string, std::less<>> tables_of(std::int64_t generation) const;
-  // The checkpoint after reading `events` (at most batch_size, filtered) from a log whose head was `head`.
-  Position reached(const std::vector<RecordedEvent>& events, Position from, Position head) const;
   void publish(ProjectionState state, Position checkpoint, Position rebuild_checkpoint);
 
   // Constant after construction.

@@ -38,7 +38,8 @@ Filter ShippingProjection::filter() const {
   return {.categories = {std::string(Order::kCategory)},
           .types = {std::string(OrderPlaced::kType), std::string(OrderReadyForShipment::kType),
                     std::string(OrderShipped::kType), std::string(OrderDelivered::kType),
-                    std::string(OrderCancelled::kType)}};
+                    std::string(OrderCancelled::kType), std::string(OutOfStock::kType),
+                    std::string(PaymentFailed::kType)}};
 }
 
 void ShippingProjection::create_schema(projections::WriteContext& context) const {
@@ -78,8 +79,9 @@ void ShippingProjection::apply(const RecordedEvent& event, projections::WriteCon
           simple(kReady);
         } else if constexpr (std::is_same_v<E, OrderDelivered>) {
           simple(kDelivered);
-        } else if constexpr (std::is_same_v<E, OrderCancelled>) {
-          simple(kCancelled);
+        } else if constexpr (std::is_same_v<E, OrderCancelled> || std::is_same_v<E, OutOfStock> ||
+                             std::is_same_v<E, PaymentFailed>) {
+          simple(kCancelled);  // it will not ship
         }
       },
       order_events().decode(event));

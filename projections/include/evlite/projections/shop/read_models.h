@@ -50,7 +50,7 @@ struct ShipmentRow {
   std::string city{};
   std::string postcode{};
   std::string country{};
-  std::string state{};  // pending, ready, shipped, delivered, cancelled
+  std::string state{};  // pending, ready, shipped, delivered, cancelled (also: out of stock, payment failed)
   std::string carrier{};
   std::string tracking{};
   Timestamp created_at{};
