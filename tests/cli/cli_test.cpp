@@ -164,8 +164,14 @@ TEST_CASE("all filters by category, type and prefix, and streams lists streams o
   auto from = json_lines(cli.ok({"--json", "all", "--from", "2", "--count", "1"}));
   REQUIRE(from.size() == 1);
   CHECK(from[0]["position"] == 2);
+  auto chain = json_lines(cli.ok({"--json", "all", "--correlation", "flow-1"}));
+  CHECK(chain.empty());
+  cli.ok({"append", "order-9", "Linked", "{}", "--metadata", R"({"correlation_id":"flow-1"})"});
+  chain = json_lines(cli.ok({"--json", "all", "--correlation", "flow-1"}));
+  REQUIRE(chain.size() == 1);
+  CHECK(chain[0]["stream"] == "order-9");
   auto streams = json_lines(cli.ok({"--json", "streams", "--category", "order"}));
-  REQUIRE(streams.size() == 2);
+  REQUIRE(streams.size() == 3);
   CHECK(streams[0]["stream"] == "order-1");
   CHECK(streams[0]["version"] == 1);
 }
