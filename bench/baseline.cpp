@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
 #include "uuid.h"
@@ -11,45 +12,80 @@
 namespace evlite::bench {
 namespace {
 
-void check(int rc, sqlite3* db, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    throw std::runtime_error(fmt::format("baseline {}: {}", what, sqlite3_errmsg(db)));
+class Raw {
+ public:
+  explicit Raw(const std::filesystem::path& file) {
+    if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("baseline: cannot open");
   }
-}
+  ~Raw() {
+    for (auto* s : statements_) sqlite3_finalize(s);
+    sqlite3_close(db_);
+  }
+  void exec(const char* sql) { check(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr), sql); }
+  sqlite3_stmt* prepare(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    check(sqlite3_prepare_v2(db_, sql, -1, &s, nullptr), sql);
+    statements_.push_back(s);
+    return s;
+  }
+  void check(int rc, const char* what) {
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+      throw std::runtime_error(fmt::format("baseline {}: {}", what, sqlite3_errmsg(db_)));
+    }
+  }
 
-void exec(sqlite3* db, const char* sql) { check(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), db, sql); }
+ private:
+  sqlite3* db_ = nullptr;
+  std::vector<sqlite3_stmt*> statements_;
+};
+
+constexpr const char* kScan =
+    "SELECT position, stream_id, version, event_id, type, schema_version, data, metadata, recorded_at FROM events";
+
+// The copies a RecordedEvent makes of a row.
+struct Row {
+  std::int64_t position, version, schema_version, recorded_at;
+  std::string stream, id, type, data, metadata;
+};
+
+void copy_row(sqlite3_stmt* s, Row& row) {
+  auto text = [&](int column, std::string& out) {
+    out.assign(reinterpret_cast<const char*>(sqlite3_column_text(s, column)),
+               static_cast<std::size_t>(sqlite3_column_bytes(s, column)));
+  };
+  row.position = sqlite3_column_int64(s, 0);
+  text(1, row.stream);
+  row.version = sqlite3_column_int64(s, 2);
+  text(3, row.id);
+  text(4, row.type);
+  row.schema_version = sqlite3_column_int64(s, 5);
+  text(6, row.data);
+  text(7, row.metadata);
+  row.recorded_at = sqlite3_column_int64(s, 8);
+}
 
 }  // namespace
 
-double raw_append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_transaction,
-                  int streams, bool full_sync, const Payload& payload) {
-  sqlite3* db = nullptr;
-  check(sqlite3_open(file.c_str(), &db), db, "open");
-  exec(db, full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-  exec(db, "PRAGMA cache_size = -262144");
-  exec(db, "PRAGMA wal_autocheckpoint = 10000");
-  sqlite3_stmt* version = nullptr;
-  sqlite3_stmt* insert = nullptr;
-  sqlite3_stmt* head = nullptr;
-  check(sqlite3_prepare_v2(db, "SELECT version FROM streams WHERE stream_id = ?1", -1, &version, nullptr), db, "prepare");
-  check(sqlite3_prepare_v2(db,
-                           "INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, "
-                           "recorded_at) VALUES (?1, ?2, ?3, 'OrderPlaced', 1, ?4, ?5, ?6)",
-                           -1, &insert, nullptr),
-        db, "prepare");
-  check(sqlite3_prepare_v2(db,
-                           "INSERT INTO streams (stream_id, category, version, created_at, updated_at) "
-                           "VALUES (?1, 'order', ?2, ?3, ?3) ON CONFLICT (stream_id) DO UPDATE SET "
-                           "version = excluded.version, updated_at = excluded.updated_at",
-                           -1, &head, nullptr),
-        db, "prepare");
+double raw_append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_transaction, int streams,
+                  bool full_sync, const Payload& payload) {
+  Raw raw(file);
+  raw.exec(full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  raw.exec("PRAGMA cache_size = -262144");
+  raw.exec("PRAGMA wal_autocheckpoint = 10000");
+  sqlite3_stmt* version = raw.prepare("SELECT version FROM streams WHERE stream_id = ?1");
+  sqlite3_stmt* insert = raw.prepare(
+      "INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at) "
+      "VALUES (?1, ?2, ?3, 'OrderPlaced', 1, ?4, ?5, ?6)");
+  sqlite3_stmt* head = raw.prepare(
+      "INSERT INTO streams (stream_id, category, version, created_at, updated_at) VALUES (?1, 'order', ?2, ?3, ?3) "
+      "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at");
   auto start = std::chrono::steady_clock::now();
   for (std::int64_t done = 0, round = 0; done < events; ++round) {
     std::string stream = fmt::format("order-{}", round % streams);
     std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-    exec(db, "BEGIN IMMEDIATE");
+    raw.exec("BEGIN IMMEDIATE");
     sqlite3_bind_text(version, 1, stream.c_str(), -1, SQLITE_STATIC);
     std::int64_t v = sqlite3_step(version) == SQLITE_ROW ? sqlite3_column_int64(version, 0) : 0;
     sqlite3_reset(version);
@@ -61,22 +97,51 @@ double raw_append(const std::filesystem::path& file, std::int64_t events, std::i
       sqlite3_bind_text(insert, 4, payload.data.c_str(), -1, SQLITE_STATIC);
       sqlite3_bind_text(insert, 5, payload.metadata.c_str(), -1, SQLITE_STATIC);
       sqlite3_bind_int64(insert, 6, now);
-      check(sqlite3_step(insert), db, "insert");
+      raw.check(sqlite3_step(insert), "insert");
       sqlite3_reset(insert);
     }
     sqlite3_bind_text(head, 1, stream.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_int64(head, 2, v);
     sqlite3_bind_int64(head, 3, now);
-    check(sqlite3_step(head), db, "upsert stream");
+    raw.check(sqlite3_step(head), "upsert stream");
     sqlite3_reset(head);
-    exec(db, "COMMIT");
+    raw.exec("COMMIT");
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double raw_scan(const std::filesystem::path& file, bool decode) {
+  Raw raw(file);
+  raw.exec("PRAGMA cache_size = -8192");
+  sqlite3_stmt* scan = raw.prepare((std::string(kScan) + " ORDER BY position").c_str());
+  Row row;
+  std::size_t checksum = 0;
+  auto start = std::chrono::steady_clock::now();
+  while (sqlite3_step(scan) == SQLITE_ROW) {
+    copy_row(scan, row);
+    if (decode) checksum += nlohmann::json::parse(row.data).size();
+    checksum += row.data.size();
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  sqlite3_finalize(version);
-  sqlite3_finalize(insert);
-  sqlite3_finalize(head);
-  sqlite3_close(db);
+  if (checksum == 0) throw std::runtime_error("baseline scan read nothing");
   return seconds;
+}
+
+std::vector<double> raw_read_streams(const std::filesystem::path& file, const std::vector<std::string>& streams) {
+  Raw raw(file);
+  raw.exec("PRAGMA cache_size = -8192");
+  sqlite3_stmt* read = raw.prepare((std::string(kScan) + " WHERE stream_id = ?1 ORDER BY version").c_str());
+  std::vector<double> ms;
+  std::vector<Row> rows;
+  for (const auto& stream : streams) {
+    auto start = std::chrono::steady_clock::now();
+    rows.clear();
+    sqlite3_bind_text(read, 1, stream.c_str(), -1, SQLITE_STATIC);
+    while (sqlite3_step(read) == SQLITE_ROW) copy_row(read, rows.emplace_back());
+    sqlite3_reset(read);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return ms;
 }
 
 }  // namespace evlite::bench

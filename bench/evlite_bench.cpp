@@ -1,246 +1,297 @@
-// evlite-bench: evlite against raw SQLite on the same rows, in the same run (see baseline.h).
-//   evlite-bench [--json] [--full]
-// Each figure is the median of 3 repetitions, each on a fresh file.
+// evlite-bench: each workload against raw SQLite doing the same work, in the same run (baseline.h).
+//
+//   evlite-bench [--full] [--json] [--only WORKLOAD]
+//
+// Quick mode (make bench) finishes in a few minutes on 2 cores; --full runs the large sizes, including
+// the 10-million-event scale test. Each figure is the median of 3 repetitions, each on fresh files.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
+#include <fstream>
 #include <functional>
-#include <map>
-#include <thread>
-#include <vector>
+#include <optional>
+#include <random>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
-#include "baseline.h"
-#include "evlite/aggregates/repository.h"
-#include "evlite/aggregates/shop/inventory.h"
-#include "evlite/aggregates/shop/order.h"
 #include "evlite/engine/event_store.h"
-#include "evlite/projections/runner.h"
-#include "evlite/projections/shop/read_models.h"
+#include "workloads.h"
 
 namespace evlite::bench {
 namespace {
 
-struct Workload {
-  std::string name;
-  std::int64_t events;
-  std::int64_t per_call;
-  bool full_sync;
+struct Result {
+  std::string workload{};
+  std::int64_t events = 0;
+  double seconds = 0;
+  double events_per_s = 0;
+  double baseline_events_per_s = 0;
+  double ratio = 0;  // evlite ÷ baseline; for latency workloads baseline p50 ÷ evlite p50
+  double peak_rss_mb = 0;
+  std::string target{};
+  nlohmann::ordered_json extra = nlohmann::ordered_json::object();
 };
-
-// ~250 bytes of order data and ~130 bytes of metadata, as a shop's OrderPlaced would carry.
-Payload shop_payload() {
-  return {R"({"customer":"customer-0042","lines":[{"product":"sku-1001","quantity":2,"unit_price":1999},)"
-          R"({"product":"sku-2002","quantity":1,"unit_price":4999}],"shipping_address":{"street":"12 Harbour Road",)"
-          R"("city":"Leith","postcode":"EH6 6LX","country":"GB"},"currency":"EUR"})",
-          R"({"correlation_id":"0190a6f2-5b1e-7c3d-8e4f-123456789abc","causation_id":"0190a6f2-5b1e-7c3d-8e4f-123456789abc","user":"u-7"})"};
-}
-
-std::filesystem::path fresh_file(const std::filesystem::path& dir, const std::string& name) {
-  auto file = dir / (name + ".db");
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
-  return file;
-}
-
-Options options_for(const Workload& w) {
-  return Options{.synchronous = w.full_sync ? Synchronous::Full : Synchronous::Normal};
-}
-
-double evlite_append(const std::filesystem::path& file, const Workload& w, const Payload& payload) {
-  auto store = EventStore::open(file, options_for(w));
-  std::vector<NewEvent> batch(static_cast<std::size_t>(w.per_call),
-                              NewEvent{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata});
-  std::vector<std::int64_t> versions(1000, 0);
-  auto start = std::chrono::steady_clock::now();
-  for (std::int64_t done = 0, round = 0; done < w.events; done += w.per_call, ++round) {
-    auto stream = static_cast<std::size_t>(round % 1000);
-    auto result = store.append(fmt::format("order-{}", stream), ExpectedVersion::exact(versions[stream]), batch);
-    versions[stream] = result.version.value;
-  }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
 }
 
-// Median milliseconds to load an order of `events` events, with or without a snapshot at its last version.
-double order_load_ms(const std::filesystem::path& file, int events, bool snapshot) {
-  using namespace evlite::shop;
-  EventStore store = EventStore::open(file, {.synchronous = Synchronous::Normal});
-  aggregates::Repository<Order> orders(store, {.snapshot_every = snapshot ? 1'000'000 : 0});
-  std::string id = fmt::format("{}-{}", events, snapshot);
-  auto order = orders.execute(id, [&](const Order& o) {
-    return o.place({.order_id = id, .customer = "c-1", .lines = {{"sku-1", 1, 100}},
-                    .shipping_address = {"1 Road", "Town", "12345", "GB"}});
-  });
-  std::vector<OrderEvent> notes;
-  for (int i = 1; i < events; ++i) notes.push_back(OrderNoteAdded{"note"});
-  for (std::size_t done = 0; done < notes.size(); done += 1000) {
-    std::vector<OrderEvent> batch(notes.begin() + static_cast<long>(done),
-                                  notes.begin() + static_cast<long>(std::min(notes.size(), done + 1000)));
-    order = orders.save(id, order, batch);
-  }
-  if (snapshot) {
-    store.save_snapshot({.stream_id = orders.stream_of(id), .version = order.version, .type = "order",
-                         .schema_version = Order::kSnapshotSchemaVersion, .state = nlohmann::json(order.state).dump()});
-  }
-  std::vector<double> times;
-  for (int rep = 0; rep < 21; ++rep) {
-    auto start = std::chrono::steady_clock::now();
-    auto loaded = orders.load(id);
-    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    if (loaded.version != order.version) throw std::runtime_error("aggregate_load: loaded the wrong version");
-  }
-  return median(times);
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
-// Writes a shop's history of about `events` events: orders placed, reserved, paid, ready and shipped, with
-// the inventory allocations and dispatches beside them. Bulk-loaded in large transactions.
-void write_shop_history(EventStore& store, std::int64_t events) {
-  using namespace evlite::shop;
-  std::vector<StreamAppend> batch;
-  std::int64_t written = 0;
-  auto add = [&](const std::string& stream, auto event, const auto& registry) {
-    batch.push_back({stream, ExpectedVersion::any(), {registry.encode(event)}});
-    ++written;
-  };
-  for (int product = 0; product < 100; ++product) {
-    std::string sku = fmt::format("sku-{}", product);
-    add("inventory-" + sku, StockReceived{sku, 1'000'000'000}, inventory_events());
+// Peak resident memory since the last reset (Linux: VmHWM, reset by writing 5 to clear_refs).
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;
   }
-  for (std::int64_t order = 0; written < events; ++order) {
-    std::string id = std::to_string(order);
-    std::string stream = "order-" + id;
-    std::string sku = fmt::format("sku-{}", order % 100);
-    add(stream, OrderPlaced{id, "customer-" + std::to_string(order % 5000), {{sku, 2, 1999}},
-                            {"12 Harbour Road", "Leith", "EH6 6LX", "GB"}, "EUR"},
-        order_events());
-    add("inventory-" + sku, StockAllocated{sku, id, 2}, inventory_events());
-    add(stream, StockReserved{"r-" + id}, order_events());
-    add(stream, PaymentCaptured{"p-" + id, 3998}, order_events());
-    add(stream, OrderPaid{3998}, order_events());
-    add(stream, OrderReadyForShipment{"east"}, order_events());
-    add(stream, OrderShipped{"DHL", "JD" + id}, order_events());
-    add("inventory-" + sku, StockDispatched{sku, id, 2}, inventory_events());
-    if (batch.size() >= 5000) {
-      store.append_many(batch);
-      batch.clear();
+  return 0;
+}
+
+class Bench {
+ public:
+  Bench(bool full, std::filesystem::path dir) : full_(full), dir_(std::move(dir)) {}
+
+  // A fresh store file holding the schema, for either side.
+  std::filesystem::path fresh(const std::string& name) {
+    auto file = dir_ / (name + ".db");
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
+    EventStore::open(file);  // the schema, through the store's own migrations
+    return file;
+  }
+
+  // Median of 3 of each side; `ours` and `theirs` return seconds for `events` events.
+  Result throughput(const std::string& name, std::int64_t events, const std::string& target,
+                    const std::function<double(const std::filesystem::path&)>& ours,
+                    const std::function<double(const std::filesystem::path&)>& theirs) {
+    std::vector<double> a, b;
+    double rss = 0;
+    for (int rep = 0; rep < 3; ++rep) {
+      reset_peak_rss();
+      a.push_back(ours(fresh(name)));
+      rss = std::max(rss, peak_rss_mb());
+      b.push_back(theirs(fresh(name + "-raw")));
     }
+    Result r{name, events, median(a), static_cast<double>(events) / median(a), static_cast<double>(events) / median(b)};
+    r.ratio = r.events_per_s / r.baseline_events_per_s;
+    r.peak_rss_mb = rss;
+    r.target = target;
+    return r;
   }
-  if (!batch.empty()) store.append_many(batch);
-}
 
-struct RebuildFigures {
-  std::int64_t events;
-  double seconds;
-  double longest_append_ms;
-  std::int64_t appends;
+  std::vector<Result> run(const std::string& only) {
+    const Payload payload = shop_payload();
+    std::vector<Result> results;
+    auto wanted = [&](const char* name) { return only.empty() || only == name; };
+    auto n = [&](std::int64_t quick, std::int64_t big) { return full_ ? big : quick; };
+
+    if (wanted("append_batch_1000")) {
+      std::int64_t events = n(200'000, 1'000'000);
+      results.push_back(throughput("append_batch_1000", events, ">= 0.8x raw 1,000-row transactions",
+          [&](auto& f) { return append(f, events, 1000, Synchronous::Normal, payload); },
+          [&](auto& f) { return raw_append(f, events, 1000, 1000, false, payload); }));
+    }
+    if (wanted("append_single_full") || wanted("append_concurrent_full")) {
+      std::int64_t events = n(1'000, 5'000);
+      results.push_back(throughput("append_single_full", events, ">= 0.9x raw one-row transactions",
+          [&](auto& f) { return append(f, events, 1, Synchronous::Full, payload); },
+          [&](auto& f) { return raw_append(f, events, 1, 1000, true, payload); }));
+    }
+    if (wanted("append_single_normal")) {
+      std::int64_t events = n(20'000, 100'000);
+      results.push_back(throughput("append_single_normal", events, ">= 0.8x raw one-row transactions reading the version",
+          [&](auto& f) { return append(f, events, 1, Synchronous::Normal, payload); },
+          [&](auto& f) { return raw_append(f, events, 1, 1000, false, payload); }));
+    }
+    if (wanted("append_concurrent_full")) {
+      std::int64_t per_thread = n(200, 600);
+      double group = 0;
+      Result r = throughput("append_concurrent_full", 16 * per_thread,
+          ">= 5x append_single_full and >= 0.7x raw 16-row FULL transactions",
+          [&](auto& f) { return append_concurrent(f, 16, per_thread, payload, &group); },
+          [&](auto& f) { return raw_append(f, 16 * per_thread, 16, 1000, true, payload); });
+      auto single = std::find_if(results.begin(), results.end(), [](auto& x) { return x.workload == "append_single_full"; });
+      r.extra["vs_append_single_full"] = single == results.end() ? 0 : r.events_per_s / single->events_per_s;
+      r.extra["average_group"] = group;
+      results.push_back(r);
+    }
+    if (wanted("read_all") || wanted("read_all_decode")) {
+      std::int64_t events = n(200'000, 1'000'000);
+      for (bool decode : {false, true}) {
+        std::string name = decode ? "read_all_decode" : "read_all";
+        if (!wanted(name.c_str()) && !only.empty()) continue;
+        std::vector<double> a, b;
+        double rss = 0;
+        for (int rep = 0; rep < 3; ++rep) {
+          auto file = fresh(name);
+          append(file, events, 1000, Synchronous::Normal, payload);
+          reset_peak_rss();
+          a.push_back(read_all(file, decode));
+          rss = std::max(rss, peak_rss_mb());
+          b.push_back(raw_scan(file, decode));
+        }
+        Result r{name, events, median(a), static_cast<double>(events) / median(a), static_cast<double>(events) / median(b)};
+        r.ratio = r.events_per_s / r.baseline_events_per_s;
+        r.peak_rss_mb = rss;
+        r.target = decode ? ">= 0.8x a raw scan plus the same parse" : ">= 0.85x a raw scan copying the same columns";
+        results.push_back(r);
+      }
+    }
+    if (wanted("read_stream")) {
+      std::vector<double> p50, p99, raw50, raw99;
+      for (int rep = 0; rep < 3; ++rep) {
+        auto file = fresh("read_stream");
+        append(file, 200'000, 1000, Synchronous::Normal, payload);  // 1000 streams: 200 of 1,000 events
+        std::vector<std::string> streams;
+        for (int i = 0; i < 200; ++i) streams.push_back(fmt::format("order-{}", i));
+        auto ours = read_streams(file, streams);
+        auto theirs = raw_read_streams(file, streams);
+        p50.push_back(percentile(ours, 0.5));
+        p99.push_back(percentile(ours, 0.99));
+        raw50.push_back(percentile(theirs, 0.5));
+        raw99.push_back(percentile(theirs, 0.99));
+      }
+      Result r{"read_stream", 1000, median(p50) / 1000.0, 1000.0 / (median(p50) / 1000.0), 1000.0 / (median(raw50) / 1000.0)};
+      r.ratio = r.events_per_s / r.baseline_events_per_s;
+      r.target = "p50 <= 1.2x raw";
+      r.extra["p50_ms"] = median(p50);
+      r.extra["p99_ms"] = median(p99);
+      r.extra["baseline_p50_ms"] = median(raw50);
+      r.extra["baseline_p99_ms"] = median(raw99);
+      results.push_back(r);
+    }
+    if (wanted("aggregate_load")) {
+      std::vector<double> shorts, longs, snaps;
+      for (int rep = 0; rep < 3; ++rep) {
+        shorts.push_back(order_load_ms(fresh("load10"), 10, false));
+        longs.push_back(order_load_ms(fresh("load10k"), 10'000, false));
+        snaps.push_back(order_load_ms(fresh("load10ks"), 10'000, true));
+      }
+      Result r{"aggregate_load", 10'000, median(snaps) / 1000.0, 10'000 / (median(snaps) / 1000.0), 0};
+      r.ratio = median(snaps) / median(shorts);
+      r.target = "10,000 events + snapshot <= 2x 10 events (ratio = their time ÷ the 10-event time)";
+      r.extra["order_10_ms"] = median(shorts);
+      r.extra["order_10000_ms"] = median(longs);
+      r.extra["order_10000_snapshot_ms"] = median(snaps);
+      results.push_back(r);
+    }
+    if (wanted("projection_rebuild")) {
+      std::vector<RebuildFigures> figures;
+      double rss = 0;
+      for (int rep = 0; rep < 3; ++rep) {
+        reset_peak_rss();
+        figures.push_back(projection_rebuild(fresh("rebuild"), n(100'000, 1'000'000)));
+        rss = std::max(rss, peak_rss_mb());
+      }
+      std::sort(figures.begin(), figures.end(), [](auto& x, auto& y) { return x.seconds < y.seconds; });
+      const RebuildFigures& m = figures[1];
+      Result r{"projection_rebuild", m.events, m.seconds, static_cast<double>(m.events) / m.seconds, 200'000};
+      r.ratio = r.events_per_s / r.baseline_events_per_s;
+      r.peak_rss_mb = rss;
+      r.target = ">= 200,000 events/s (baseline column: the target), longest append <= 100 ms";
+      double longest = 0;
+      for (auto& f : figures) longest = std::max(longest, f.longest_append_ms);
+      r.extra["longest_append_ms"] = longest;
+      r.extra["appends_during_rebuild"] = m.appends;
+      results.push_back(r);
+    }
+    if (full_ && wanted("scale")) results.push_back(scale(payload));
+    return results;
+  }
+
+ private:
+  // 10M events appended in batches of 1,000; then a full replay in a child process, for its peak memory.
+  Result scale(const Payload& payload) {
+    const std::int64_t events = 10'000'000;
+    std::vector<double> ours, theirs, replay_rss;
+    double bytes = 0, raw_bytes = 0;
+    for (int rep = 0; rep < 3; ++rep) {
+      auto file = fresh("scale");
+      ours.push_back(append(file, events, 1000, Synchronous::Normal, payload));
+      EventStore::open(file);  // checkpoints the WAL on close of the writer … then measure the file
+      bytes = static_cast<double>(std::filesystem::file_size(file));
+      replay_rss.push_back(replay_peak_mb(file));
+      std::filesystem::remove(file);
+      auto raw = fresh("scale-raw");
+      theirs.push_back(raw_append(raw, events, 1000, 1000, false, payload));
+      raw_bytes = static_cast<double>(std::filesystem::file_size(raw));
+      std::filesystem::remove(raw);
+    }
+    Result r{"scale", events, median(ours), events / median(ours), events / median(theirs)};
+    r.ratio = r.events_per_s / r.baseline_events_per_s;
+    r.peak_rss_mb = median(replay_rss);
+    r.target = ">= 0.8x raw at 10M; replay peak < 64 MB; bytes/event <= 1.1x raw";
+    r.extra["bytes_per_event"] = bytes / events;
+    r.extra["baseline_bytes_per_event"] = raw_bytes / events;
+    r.extra["replay_peak_rss_mb"] = median(replay_rss);
+    return r;
+  }
+
+  // Replays every event of `file` in a fresh child process and returns that process's peak RSS.
+  static double replay_peak_mb(const std::filesystem::path& file) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid_t child = fork();
+    if (child == 0) {
+      double peak = 0;
+      {
+        read_all(file, false);
+        peak = peak_rss_mb();
+      }
+      (void)!write(fds[1], &peak, sizeof peak);
+      _exit(0);
+    }
+    double peak = 0;
+    (void)!read(fds[0], &peak, sizeof peak);
+    close(fds[0]);
+    close(fds[1]);
+    waitpid(child, nullptr, 0);
+    return peak;
+  }
+
+  bool full_;
+  std::filesystem::path dir_;
 };
-
-// Rebuilds the three shop read models over a history of `events`, while another thread appends one event
-// at a time and times each append.
-RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_t events) {
-  EventStore store = EventStore::open(file, {.synchronous = Synchronous::Normal});
-  write_shop_history(store, events);
-  std::int64_t total = store.head_position().value;
-  projections::ProjectionRunner runner(store);
-  for (auto& p : shop::shop_projections()) runner.add(p);
-  runner.run_until_caught_up();  // the read models as they stand before the rebuild
-
-  std::atomic<bool> done = false;
-  double longest = 0;
-  std::int64_t appends = 0;
-  std::thread appender([&] {
-    while (!done) {
-      auto start = std::chrono::steady_clock::now();
-      store.append("note-1", ExpectedVersion::any(), {{.type = "Noted"}});
-      longest = std::max(longest, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-      ++appends;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // pacing a load generator, not waiting for work
-    }
-  });
-  auto start = std::chrono::steady_clock::now();
-  runner.start();
-  std::map<std::string, std::int64_t> before;
-  for (auto& s : runner.status()) before[s.name] = s.generation;
-  for (auto& [name, generation] : before) runner.rebuild(name);
-  for (auto& [name, generation] : before) {
-    while (runner.status(name).generation == generation || !runner.wait_for(name, Position{total}, std::chrono::milliseconds(50))) {
-      runner.wait_for(name, Position{std::numeric_limits<std::int64_t>::max()}, std::chrono::milliseconds(20));
-    }
-  }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  done = true;
-  appender.join();
-  return {total, seconds, longest, appends};
-}
 
 }  // namespace
 }  // namespace evlite::bench
 
 int main(int argc, char** argv) {
   using namespace evlite::bench;
-  bool json = false;
-  bool full = false;
-  for (int i = 1; i < argc; ++i) {
-    json |= std::strcmp(argv[i], "--json") == 0;
-    full |= std::strcmp(argv[i], "--full") == 0;
-  }
-  auto dir = std::filesystem::temp_directory_path() / "evlite-bench";
+  bool full = false, json = false;
+  std::string only;
+  CLI::App app{"evlite-bench: evlite against raw SQLite doing the same work, in the same run"};
+  app.add_flag("--full", full, "the large sizes, and the 10M-event scale test");
+  app.add_flag("--json", json, "one JSON object per workload");
+  app.add_option("--only", only, "run one workload");
+  CLI11_PARSE(app, argc, argv);
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("evlite-bench-{}", getpid());
   std::filesystem::create_directories(dir);
-  Payload payload = shop_payload();
-  std::vector<Workload> workloads = {
-      {"append_single_full", full ? 5'000 : 1'000, 1, true},
-      {"append_single_normal", full ? 100'000 : 20'000, 1, false},
-      {"append_batch_1000", full ? 1'000'000 : 200'000, 1'000, false},
-  };
-  if (!json) fmt::print("{:<22} {:>9} {:>12} {:>14} {:>7}\n", "workload", "events", "events/s", "raw events/s", "ratio");
-  for (const Workload& w : workloads) {
-    std::vector<double> ours, raw;
-    for (int rep = 0; rep < 3; ++rep) {
-      ours.push_back(evlite_append(fresh_file(dir, w.name), w, payload));
-      auto base = fresh_file(dir, w.name + "-raw");
-      evlite::EventStore::open(base);  // the same schema, through the same migrations
-      raw.push_back(raw_append(base, w.events, w.per_call, 1000, w.full_sync, payload));
-    }
-    double rate = static_cast<double>(w.events) / median(ours);
-    double raw_rate = static_cast<double>(w.events) / median(raw);
-    if (json) {
-      fmt::print(R"({{"workload":"{}","events":{},"seconds":{:.3f},"events_per_s":{:.0f},"baseline_events_per_s":{:.0f},"ratio":{:.3f}}})"
-                 "\n",
-                 w.name, w.events, median(ours), rate, raw_rate, rate / raw_rate);
-    } else {
-      fmt::print("{:<22} {:>9} {:>12.0f} {:>14.0f} {:>7.2f}\n", w.name, w.events, rate, raw_rate, rate / raw_rate);
-    }
-  }
-  RebuildFigures rebuild = projection_rebuild(fresh_file(dir, "rebuild"), full ? 1'000'000 : 100'000);
-  double rebuild_rate = static_cast<double>(rebuild.events) / rebuild.seconds;
-  if (json) {
-    fmt::print(R"({{"workload":"projection_rebuild","events":{},"seconds":{:.3f},"events_per_s":{:.0f},)"
-               R"("longest_append_ms":{:.2f},"appends_during_rebuild":{}}})"
-               "\n",
-               rebuild.events, rebuild.seconds, rebuild_rate, rebuild.longest_append_ms, rebuild.appends);
-  } else {
-    fmt::print("projection_rebuild: {} events in {:.2f} s = {:.0f} events/s; longest append during it {:.2f} ms "
-               "({} appends)\n",
-               rebuild.events, rebuild.seconds, rebuild_rate, rebuild.longest_append_ms, rebuild.appends);
-  }
-  double short_ms = order_load_ms(fresh_file(dir, "load"), 10, false);
-  double long_ms = order_load_ms(fresh_file(dir, "load"), 10'000, false);
-  double snap_ms = order_load_ms(fresh_file(dir, "load"), 10'000, true);
-  if (json) {
-    fmt::print(R"({{"workload":"aggregate_load","order_10_ms":{:.3f},"order_10000_ms":{:.3f},)"
-               R"("order_10000_snapshot_ms":{:.3f},"ratio":{:.2f}}})"
-               "\n",
-               short_ms, long_ms, snap_ms, snap_ms / short_ms);
-  } else {
-    fmt::print("aggregate_load: 10 events {:.3f} ms, 10,000 events {:.3f} ms, 10,000 with snapshot {:.3f} ms "
-               "({:.2f}x the 10-event load)\n",
-               short_ms, long_ms, snap_ms, snap_ms / short_ms);
-  }
+  auto results = Bench(full, dir).run(only);
   std::filesystem::remove_all(dir);
+  if (!json) {
+    fmt::print("{:<24} {:>10} {:>9} {:>12} {:>13} {:>7} {:>8}  {}\n", "workload", "events", "seconds", "events/s",
+               "baseline/s", "ratio", "peak MB", "target");
+  }
+  for (const auto& r : results) {
+    if (json) {
+      nlohmann::ordered_json j{{"workload", r.workload}, {"events", r.events}, {"seconds", r.seconds},
+                               {"events_per_s", r.events_per_s}, {"baseline_events_per_s", r.baseline_events_per_s},
+                               {"ratio", r.ratio}, {"peak_rss_mb", r.peak_rss_mb}};
+      for (auto& [k, v] : r.extra.items()) j[k] = v;
+      fmt::print("{}\n", j.dump());
+      continue;
+    }
+    fmt::print("{:<24} {:>10} {:>9.3f} {:>12.0f} {:>13.0f} {:>7.2f} {:>8.1f}  {}\n", r.workload, r.events, r.seconds,
+               r.events_per_s, r.baseline_events_per_s, r.ratio, r.peak_rss_mb, r.target);
+    for (auto& [k, v] : r.extra.items()) fmt::print("{:>26}{} = {}\n", "", k, v.dump());
+  }
 }

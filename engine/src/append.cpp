@@ -88,21 +88,6 @@ AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp 
   return result;
 }
 
-namespace {
-
-// Writes every part in one transaction: all or nothing.
-std::vector<AppendResult> commit(EventStore::Impl& impl, const std::vector<PreparedAppend>& parts,
-                                 const std::string& context) {
-  std::vector<AppendResult> results;
-  write_locked(impl, context, [&](EventTables& tables) {
-    results.clear();
-    Timestamp time = now();
-    for (const auto& part : parts) results.push_back(write(tables, part, time));
-  });
-  return results;
-}
-
-}  // namespace
 }  // namespace detail
 
 AppendResult EventStore::append(std::string_view stream, ExpectedVersion expected,
@@ -111,7 +96,7 @@ AppendResult EventStore::append(std::string_view stream, ExpectedVersion expecte
   return detail::translate_errors(context, [&] {
     std::vector<detail::PreparedAppend> parts;
     parts.push_back(detail::prepare(stream, expected, events));
-    return detail::commit(*impl_, parts, context).front();
+    return impl_->appends.submit(*impl_, parts, context).front();
   });
 }
 
@@ -122,7 +107,7 @@ std::vector<AppendResult> EventStore::append_many(const std::vector<StreamAppend
     std::vector<detail::PreparedAppend> parts;
     parts.reserve(appends.size());
     for (const StreamAppend& a : appends) parts.push_back(detail::prepare(a.stream, a.expected, a.events));
-    return detail::commit(*impl_, parts, context);
+    return impl_->appends.submit(*impl_, parts, context);
   });
 }
 

@@ -71,6 +71,11 @@ EventStore::~EventStore() = default;
 const std::filesystem::path& EventStore::path() const { return impl_->path; }
 const Options& EventStore::options() const { return impl_->options; }
 
+EventStore::WriteStats EventStore::write_stats() const {
+  auto stats = impl_->appends.stats();
+  return {stats.transactions, stats.requests, static_cast<std::int64_t>(impl_->appends.waiting())};
+}
+
 bool EventStore::wait_for_commit(Position position, std::chrono::milliseconds timeout) const {
   static const std::atomic<bool> kNeverStop{false};
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "connection.h"
+#include "group_commit.h"
 #include "errors_internal.h"
 #include "evlite/engine/event_store.h"
 
@@ -70,6 +71,7 @@ struct EventStore::Impl {
 
   detail::ConnectionPool readers;
   detail::CommitSignal commits;
+  detail::GroupCommit appends;
 };
 
 namespace detail {

@@ -183,6 +183,15 @@ class EventStore {
   // The schema version this code brings a store to.
   static int latest_schema_version();
 
+  // Group commit at work in this handle: appends committed, the transactions they took (appends divided by
+  // transactions is the average group), and appends waiting for their turn right now.
+  struct WriteStats {
+    std::int64_t transactions = 0;
+    std::int64_t appends = 0;
+    std::int64_t queued = 0;
+  };
+  WriteStats write_stats() const;
+
   // Blocks until the head position is beyond `position` or `timeout` passes; returns whether it is.
   // Commits in this process wake it at once, commits by others within Options::poll_interval.
   bool wait_for_commit(Position position, std::chrono::milliseconds timeout) const;

@@ -38,6 +38,12 @@ struct Options {
   // Page cache of each reading connection; small, so a full replay runs in bounded memory. Default: 8 MB.
   std::int64_t read_cache_bytes = 8LL << 20;
 
+  // Group commit: appends that arrive together from several threads share one transaction (one flush),
+  // each keeping its own expectation, atomicity and error. A group takes at most this many appends …
+  int group_commit_max_batch = 256;
+  // … and stops taking more once it holds this many events, so that one transaction stays short.
+  int group_commit_max_events = 10'000;
+
   // WAL pages after which a commit checkpoints the WAL into the database. Default: 10,000.
   int wal_autocheckpoint_pages = 10'000;
 

@@ -1,0 +1,201 @@
+#include "workloads.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "evlite/aggregates/repository.h"
+#include "evlite/aggregates/shop/inventory.h"
+#include "evlite/aggregates/shop/order.h"
+#include "evlite/engine/event_store.h"
+#include "evlite/projections/runner.h"
+#include "evlite/projections/shop/read_models.h"
+
+namespace evlite::bench {
+namespace {
+
+double since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// A shop's history: orders placed, reserved, paid, ready and shipped, with the inventory allocations and
+// dispatches beside them, bulk-loaded in large transactions.
+void write_shop_history(EventStore& store, std::int64_t events) {
+  using namespace evlite::shop;
+  std::vector<StreamAppend> batch;
+  std::int64_t written = 0;
+  auto add = [&](const std::string& stream, auto event, const auto& registry) {
+    batch.push_back({stream, ExpectedVersion::any(), {registry.encode(event)}});
+    ++written;
+  };
+  for (int product = 0; product < 100; ++product) {
+    std::string sku = fmt::format("sku-{}", product);
+    add("inventory-" + sku, StockReceived{sku, 1'000'000'000}, inventory_events());
+  }
+  for (std::int64_t order = 0; written < events; ++order) {
+    std::string id = std::to_string(order);
+    std::string stream = "order-" + id;
+    std::string sku = fmt::format("sku-{}", order % 100);
+    add(stream, OrderPlaced{id, "customer-" + std::to_string(order % 5000), {{sku, 2, 1999}},
+                            {"12 Harbour Road", "Leith", "EH6 6LX", "GB"}, "EUR"},
+        order_events());
+    add("inventory-" + sku, StockAllocated{sku, id, 2}, inventory_events());
+    add(stream, StockReserved{"r-" + id}, order_events());
+    add(stream, PaymentCaptured{"p-" + id, 3998}, order_events());
+    add(stream, OrderPaid{3998}, order_events());
+    add(stream, OrderReadyForShipment{"east"}, order_events());
+    add(stream, OrderShipped{"DHL", "JD" + id}, order_events());
+    add("inventory-" + sku, StockDispatched{sku, id, 2}, inventory_events());
+    if (batch.size() >= 5000) {
+      store.append_many(batch);
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) store.append_many(batch);
+}
+
+}  // namespace
+
+Payload shop_payload() {
+  return {R"({"customer":"customer-0042","lines":[{"product":"sku-1001","quantity":2,"unit_price":1999},)"
+          R"({"product":"sku-2002","quantity":1,"unit_price":4999}],"shipping_address":{"street":"12 Harbour Road",)"
+          R"("city":"Leith","postcode":"EH6 6LX","country":"GB"},"currency":"EUR"})",
+          R"({"correlation_id":"0190a6f2-5b1e-7c3d-8e4f-123456789abc","causation_id":"0190a6f2-5b1e-7c3d-8e4f-123456789abc","user":"u-7"})"};
+}
+
+double append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_call, Synchronous sync,
+              const Payload& payload) {
+  auto store = EventStore::open(file, {.synchronous = sync});
+  std::vector<NewEvent> batch(static_cast<std::size_t>(per_call),
+                              NewEvent{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata});
+  std::vector<std::int64_t> versions(1000, 0);
+  std::vector<std::string> streams;
+  for (int i = 0; i < 1000; ++i) streams.push_back(fmt::format("order-{}", i));
+  auto start = std::chrono::steady_clock::now();
+  for (std::int64_t done = 0, round = 0; done < events; done += per_call, ++round) {
+    auto s = static_cast<std::size_t>(round % 1000);
+    versions[s] = store.append(streams[s], ExpectedVersion::exact(versions[s]), batch).version.value;
+  }
+  return since(start);
+}
+
+double append_concurrent(const std::filesystem::path& file, int threads, std::int64_t per_thread,
+                         const Payload& payload, double* average_group) {
+  auto store = EventStore::open(file, {.synchronous = Synchronous::Full});
+  std::vector<std::thread> workers;
+  auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      NewEvent event{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata};
+      std::string stream = fmt::format("order-{}", t);
+      for (std::int64_t i = 0; i < per_thread; ++i) store.append(stream, ExpectedVersion::exact(i), {event});
+    });
+  }
+  for (auto& w : workers) w.join();
+  double seconds = since(start);
+  auto stats = store.write_stats();
+  *average_group = static_cast<double>(stats.appends) / static_cast<double>(std::max<std::int64_t>(1, stats.transactions));
+  return seconds;
+}
+
+double read_all(const std::filesystem::path& file, bool decode) {
+  auto store = EventStore::open(file);
+  std::size_t checksum = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto cursor = store.read_all();
+  while (cursor.next()) {
+    if (decode) checksum += nlohmann::json::parse(cursor.event().data).size();
+    checksum += cursor.event().data.size();
+  }
+  double seconds = since(start);
+  if (checksum == 0) throw std::runtime_error("read_all read nothing");
+  return seconds;
+}
+
+std::vector<double> read_streams(const std::filesystem::path& file, const std::vector<std::string>& streams) {
+  auto store = EventStore::open(file);
+  std::vector<double> ms;
+  for (const auto& stream : streams) {
+    auto start = std::chrono::steady_clock::now();
+    auto events = store.read_stream(stream).drain();
+    ms.push_back(since(start) * 1000.0);
+  }
+  return ms;
+}
+
+double order_load_ms(const std::filesystem::path& file, int events, bool snapshot) {
+  using namespace evlite::shop;
+  EventStore store = EventStore::open(file, {.synchronous = Synchronous::Normal});
+  aggregates::Repository<Order> orders(store, {.snapshot_every = snapshot ? 1'000'000 : 0});
+  std::string id = fmt::format("{}-{}", events, snapshot);
+  auto order = orders.execute(id, [&](const Order& o) {
+    return o.place({.order_id = id, .customer = "c-1", .lines = {{"sku-1", 1, 100}},
+                    .shipping_address = {"1 Road", "Town", "12345", "GB"}});
+  });
+  std::vector<OrderEvent> notes(1000, OrderNoteAdded{"note"});
+  for (int done = 1; done < events; done += 1000) {
+    order = orders.save(id, order, std::vector<OrderEvent>(notes.begin(), notes.begin() + std::min(1000, events - done)));
+  }
+  if (snapshot) {
+    store.save_snapshot({.stream_id = orders.stream_of(id), .version = order.version, .type = "order",
+                         .schema_version = Order::kSnapshotSchemaVersion, .state = nlohmann::json(order.state).dump()});
+  }
+  std::vector<double> times;
+  for (int rep = 0; rep < 21; ++rep) {
+    auto start = std::chrono::steady_clock::now();
+    auto loaded = orders.load(id);
+    times.push_back(since(start) * 1000.0);
+    if (loaded.version != order.version) throw std::runtime_error("aggregate_load: loaded the wrong version");
+  }
+  return median(times);
+}
+
+RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_t events) {
+  EventStore store = EventStore::open(file, {.synchronous = Synchronous::Normal});
+  write_shop_history(store, events);
+  std::int64_t total = store.head_position().value;
+  projections::ProjectionRunner runner(store);
+  for (auto& p : shop::shop_projections()) runner.add(p);
+  runner.run_until_caught_up();  // the read models as they stand before the rebuild
+
+  std::atomic<bool> done = false;
+  double longest = 0;
+  std::int64_t appends = 0;
+  std::thread appender([&] {
+    while (!done) {
+      auto start = std::chrono::steady_clock::now();
+      store.append("note-1", ExpectedVersion::any(), {{.type = "Noted"}});
+      longest = std::max(longest, since(start) * 1000.0);
+      ++appends;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // pacing a load generator
+    }
+  });
+  auto start = std::chrono::steady_clock::now();
+  runner.start();
+  std::map<std::string, std::int64_t> before;
+  for (auto& s : runner.status()) before[s.name] = s.generation;
+  for (auto& [name, generation] : before) runner.rebuild(name);
+  for (auto& [name, generation] : before) {
+    while (runner.status(name).generation == generation || !runner.wait_for(name, Position{total}, std::chrono::milliseconds(50))) {
+      runner.wait_for(name, Position{std::numeric_limits<std::int64_t>::max()}, std::chrono::milliseconds(20));
+    }
+  }
+  RebuildFigures figures{total, since(start), 0, 0};
+  done = true;
+  appender.join();
+  figures.longest_append_ms = longest;
+  figures.appends = appends;
+  return figures;
+}
+
+}  // namespace evlite::bench

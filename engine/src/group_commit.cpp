@@ -1,0 +1,106 @@
+#include "group_commit.h"
+
+#include <condition_variable>
+#include <exception>
+
+#include <SQLiteCpp/Savepoint.h>
+
+#include "store_impl.h"
+
+namespace evlite::detail {
+
+struct GroupCommit::Writer {
+  explicit Writer(const std::vector<PreparedAppend>& p) : parts(&p) {}
+  const std::vector<PreparedAppend>* parts;
+  std::vector<AppendResult> results;
+  std::exception_ptr error;
+  bool done = false;             // Guarded by GroupCommit::mutex_
+  std::condition_variable wake;  // its turn to lead, or its group is done
+};
+
+std::vector<AppendResult> GroupCommit::submit(EventStore::Impl& impl, const std::vector<PreparedAppend>& parts,
+                                              const std::string& context) {
+  Writer self(parts);
+  std::unique_lock lock(mutex_);
+  queue_.push_back(&self);
+  self.wake.wait(lock, [&] { return self.done || queue_.front() == &self; });
+  if (!self.done) {
+    // The leader takes everything queued behind it, within bounds that keep one transaction short.
+    std::vector<Writer*> group;
+    std::size_t events = 0;
+    for (Writer* w : queue_) {
+      if (group.size() >= static_cast<std::size_t>(impl.options.group_commit_max_batch)) break;
+      if (!group.empty() && events >= static_cast<std::size_t>(impl.options.group_commit_max_events)) break;
+      group.push_back(w);
+      for (const auto& part : *w->parts) events += part.events.size();
+    }
+    lock.unlock();
+    run_group(impl, group, context);
+    lock.lock();
+    for (Writer* w : group) {
+      queue_.pop_front();
+      w->done = true;
+      if (w != &self) w->wake.notify_one();
+    }
+    if (!queue_.empty()) queue_.front()->wake.notify_one();
+  }
+  lock.unlock();
+  if (self.error) std::rethrow_exception(self.error);
+  return std::move(self.results);
+}
+
+void GroupCommit::run_group(EventStore::Impl& impl, const std::vector<Writer*>& group, const std::string& context) {
+  std::int64_t committed = 0;
+  try {
+    std::lock_guard write_lock(impl.write_mutex);
+    write_transaction(impl.writer->db, impl.options.busy_timeout, context, [&] {
+      committed = 0;
+      Timestamp time = now();
+      for (Writer* w : group) {
+        w->results.clear();
+        w->error = nullptr;
+        if (group.size() == 1) {  // alone: a failure rolls back the whole transaction, no savepoint needed
+          for (const auto& part : *w->parts) w->results.push_back(write(impl.writer->tables, part, time));
+          ++committed;
+          continue;
+        }
+        SQLite::Savepoint request(impl.writer->db, "request");
+        try {
+          for (const auto& part : *w->parts) w->results.push_back(write(impl.writer->tables, part, time));
+          request.release();
+          ++committed;
+        } catch (const WrongExpectedVersion&) {  // this request's own failure: roll back only its writes
+          request.rollback();
+          w->results.clear();
+          w->error = std::current_exception();
+        } catch (const DuplicateEventId&) {
+          request.rollback();
+          w->results.clear();
+          w->error = std::current_exception();
+        }
+      }
+    });
+  } catch (...) {  // the group failed as a whole (I/O, busy timeout, or a lone request's error): each gets it
+    for (Writer* w : group) {
+      w->results.clear();
+      w->error = std::current_exception();
+    }
+    return;
+  }
+  if (committed > 0) impl.commits.notify();
+  std::lock_guard lock(mutex_);
+  ++stats_.transactions;
+  stats_.requests += committed;
+}
+
+GroupCommit::Stats GroupCommit::stats() {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::size_t GroupCommit::waiting() {
+  std::lock_guard lock(mutex_);
+  return queue_.empty() ? 0 : queue_.size() - 1;
+}
+
+}  // namespace evlite::detail

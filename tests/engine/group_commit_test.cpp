@@ -1,0 +1,127 @@
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "support/temp_store.h"
+#include "support/test_helpers.h"
+
+using namespace evlite;
+using namespace evlite::testing;
+
+namespace {
+
+// Holds the store's write lock from another connection, as another process would, until released.
+struct ForeignWriter {
+  explicit ForeignWriter(const std::filesystem::path& db) : connection(db.string(), SQLite::OPEN_READWRITE) {
+    connection.exec("BEGIN IMMEDIATE");
+  }
+  void release() { connection.exec("COMMIT"); }
+  SQLite::Database connection;
+};
+
+// Waits (yielding, with a deadline) until `queued` appends wait behind the leader.
+bool wait_for_queue(const EventStore& store, std::int64_t queued) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (store.write_stats().queued < queued) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(TempStore, "appends that arrive together share one transaction, and each conflict fails alone") {
+  store.append("shared", ExpectedVersion::any(), {make_event()});  // version 1
+  auto before = store.write_stats();
+  ForeignWriter foreign(db_path);
+  // The first appender leads and waits for the lock; seven more queue behind it meanwhile.
+  std::thread leader([&] { store.append("lead", ExpectedVersion::no_stream(), {make_event()}); });
+  REQUIRE(wait_for_queue(store, 0));
+  struct Request {
+    std::string stream;
+    ExpectedVersion expected;
+    bool should_succeed;
+    std::optional<AppendResult> result{};
+    std::string error{};
+  };
+  std::vector<Request> requests = {
+      {"a", ExpectedVersion::no_stream(), true},   {"shared", ExpectedVersion::exact(5), false},
+      {"b", ExpectedVersion::no_stream(), true},   {"shared", ExpectedVersion::stream_exists(), true},
+      {"c", ExpectedVersion::exact(3), false},     {"d", ExpectedVersion::any(), true},
+      {"e", ExpectedVersion::no_stream(), true}};
+  std::vector<std::thread> threads;
+  for (auto& r : requests) {
+    threads.emplace_back([&] {
+      try {
+        r.result = store.append(r.stream, r.expected, {make_event("Grouped")});
+      } catch (const WrongExpectedVersion& e) {
+        r.error = e.what();
+      }
+    });
+  }
+  REQUIRE(wait_for_queue(store, static_cast<std::int64_t>(requests.size())));
+  foreign.release();
+  leader.join();
+  for (auto& t : threads) t.join();
+
+  auto after = store.write_stats();
+  CHECK(after.transactions - before.transactions == 2);  // the leader alone, then the seven together
+  CHECK(after.appends - before.appends == 6);            // the leader and the five that held
+  for (auto& r : requests) {
+    CAPTURE(r.stream);
+    CHECK(r.result.has_value() == r.should_succeed);
+    CHECK(r.error.empty() == r.should_succeed);
+  }
+  CHECK(store.stream_version("shared") == StreamVersion{2});
+  CHECK(store.stream_version("c") == StreamVersion{0});  // the failed request left nothing behind
+  for (const char* s : {"a", "b", "d", "e", "lead"}) CHECK(store.stream_version(s) == StreamVersion{1});
+  CHECK(store.verify().ok());
+}
+
+TEST_CASE_FIXTURE(TempStore, "an idempotent retry and a duplicate id inside a group each get their own answer") {
+  NewEvent original = event_with_id(test_uuid(1), "Once", R"({"n":1})");
+  auto first = store.append("once", ExpectedVersion::no_stream(), {original});
+  ForeignWriter foreign(db_path);
+  std::thread leader([&] { store.append("lead", ExpectedVersion::any(), {make_event()}); });
+  REQUIRE(wait_for_queue(store, 0));
+  std::optional<AppendResult> retry;
+  bool duplicate_refused = false;
+  std::optional<AppendResult> fresh;
+  std::thread a([&] { retry = store.append("once", ExpectedVersion::no_stream(), {original}); });
+  std::thread b([&] {
+    try {
+      store.append("elsewhere", ExpectedVersion::any(), {original});
+    } catch (const DuplicateEventId&) {
+      duplicate_refused = true;
+    }
+  });
+  std::thread c([&] { fresh = store.append("fresh", ExpectedVersion::any(), {make_event()}); });
+  REQUIRE(wait_for_queue(store, 3));
+  foreign.release();
+  for (auto* t : {&leader, &a, &b, &c}) t->join();
+  REQUIRE(retry.has_value());
+  CHECK(*retry == first);
+  CHECK(duplicate_refused);
+  CHECK(fresh.has_value());
+  CHECK(store.stream_version("elsewhere") == StreamVersion{0});
+  CHECK(store.stream_version("once") == StreamVersion{1});
+}
+
+TEST_CASE_FIXTURE(TempStore, "sixteen threads appending one event each commit in fewer transactions than appends") {
+  EventStore full = EventStore::open(db_path, {.synchronous = Synchronous::Full});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) full.append("t-" + std::to_string(t), ExpectedVersion::exact(i), {make_event()});
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto stats = full.write_stats();
+  CHECK(stats.appends == 800);
+  CHECK(stats.transactions <= stats.appends);
+  MESSAGE("800 appends in " << stats.transactions << " transactions");
+  CHECK(full.head_position() == Position{800});
+}
