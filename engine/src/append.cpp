@@ -22,15 +22,12 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
   std::unordered_set<std::string_view> caller_ids;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const NewEvent& event = events[i];
-    PreparedEvent& prepared = out.events.emplace_back();
+    PreparedEvent& prepared = out.events.emplace_back(event);
     prepared.caller_id = !event.id.empty();
     prepared.id = prepared.caller_id ? canonical_uuid(event.id) : new_uuid_v7();
     try {
       validate_event_type(event.type);
-      prepared.type = event.type;
-      prepared.schema_version = event.schema_version;
-      check_data(event.data);
-      prepared.data = event.data;
+      check_data_encoding(event.data);  // the insert's json() checks the syntax, in one pass with storing
       prepared.metadata = stored_metadata(event, prepared.id);
     } catch (const InvalidArgument& e) {  // add which event it was; built only on this failure path
       throw InvalidArgument(fmt::format("event {} of the append to stream {}: {}", i, printable(out.stream), e.what()));
@@ -51,13 +48,13 @@ std::optional<AppendResult> earlier_identical_append(EventTables& tables, const 
   std::size_t found = 0;
   for (std::size_t i = 0; i < append.events.size(); ++i) {
     const PreparedEvent& event = append.events[i];
-    auto stored = event.caller_id ? tables.find_event(event.id, event.data) : std::nullopt;
+    auto stored = event.caller_id ? tables.find_event(event.id, event.data()) : std::nullopt;
     if (!stored) continue;
     if (stored->stream_id != append.stream) {
       throw DuplicateEventId(event.id, append.stream, fmt::format("it is stored in stream {}", printable(stored->stream_id)));
     }
     bool in_run = !earlier || stored->version.value == earlier->version.value + 1;
-    if (found != i || !in_run || stored->type != event.type || !stored->same_data) {
+    if (found != i || !in_run || stored->type != event.type() || !stored->same_data) {
       throw DuplicateEventId(event.id, append.stream,
                              "it is stored, but this append is not an exact retry of the earlier one "
                              "(same ids in the same order, same types and data)");
@@ -72,6 +69,21 @@ std::optional<AppendResult> earlier_identical_append(EventTables& tables, const 
   return earlier;
 }
 
+// Inserts one event; SQLite's json() is what rejects data (or metadata) that is not JSON, so that error is
+// the caller's.
+Position insert_checked(EventTables& tables, const PreparedAppend& append, std::size_t i, StreamVersion version,
+                        Timestamp now) {
+  try {
+    return tables.insert_event(append.stream, version, append.events[i], now);
+  } catch (const SQLite::Exception& e) {
+    if (std::string_view(e.what()).find("malformed JSON") == std::string_view::npos) throw;
+    const PreparedEvent& event = append.events[i];
+    throw InvalidArgument(fmt::format("event {} ({}) of the append to stream {}: {} is not valid JSON", i,
+                                      printable(event.type()), printable(append.stream),
+                                      is_strict_json(event.data()) ? "metadata" : "data"));
+  }
+}
+
 }  // namespace
 
 AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now) {
@@ -79,9 +91,9 @@ AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp 
   StreamVersion current = tables.stream_version(append.stream);
   if (!append.expected.accepts(current)) throw WrongExpectedVersion(append.stream, append.expected, current);
   AppendResult result{current, {}, {}};
-  for (const PreparedEvent& event : append.events) {
+  for (std::size_t i = 0; i < append.events.size(); ++i) {
     ++result.version.value;
-    result.last_position = tables.insert_event(append.stream, result.version, event, now);
+    result.last_position = insert_checked(tables, append, i, result.version, now);
     if (result.first_position.value == 0) result.first_position = result.last_position;
   }
   tables.upsert_stream(append.stream, append.category, result.version, now);

@@ -16,12 +16,13 @@ struct PreparedAppend {
   std::vector<PreparedEvent> events;
 };
 
-// Checks everything that needs no store (stream id, types, JSON, ids) and decides ids and metadata.
-// Runs before the write lock. Throws InvalidArgument, DuplicateEventId.
+// Checks everything that needs no store (stream id, types, ids, metadata, the encoding of data) and decides
+// ids and metadata. Runs before the write lock. The result refers to `events`: REQUIRES they outlive it.
+// Throws InvalidArgument, DuplicateEventId.
 PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const std::vector<NewEvent>& events);
 
 // Inside the write transaction: the idempotency rule, the expectation, the inserts and the stream's head.
-// Throws WrongExpectedVersion, DuplicateEventId.
+// Throws WrongExpectedVersion, DuplicateEventId, InvalidArgument (data that SQLite's json() refuses).
 AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now);
 
 }  // namespace evlite::detail

@@ -158,9 +158,9 @@ Position EventTables::insert_event(const std::string& stream, StreamVersion vers
   s->bindNoCopy(1, stream);
   s->bind(2, version.value);
   s->bindNoCopy(3, event.id);
-  s->bindNoCopy(4, event.type);
-  s->bind(5, event.schema_version);
-  s->bindNoCopy(6, event.data);
+  s->bindNoCopy(4, event.type());
+  s->bind(5, event.schema_version());
+  s->bindNoCopy(6, event.data());
   s->bindNoCopy(7, event.metadata);
   s->bind(8, static_cast<std::int64_t>(recorded_at.time_since_epoch().count()));
   s->exec();

@@ -20,14 +20,18 @@
 
 namespace evlite::detail {
 
-// An event ready to insert: validated, with its id and stored JSON texts decided.
+// An event ready to insert: checked, with its id and metadata decided. It refers to the caller's NewEvent
+// for the type and data (no copy on the hot path): REQUIRES the NewEvent outlives it.
 struct PreparedEvent {
+  explicit PreparedEvent(const NewEvent& e) : source(&e) {}
+  const NewEvent* source;
   std::string id;
   bool caller_id = false;  // the caller chose the id, so it may already be stored
-  std::string type;
-  std::int32_t schema_version = 1;
-  std::string data;
-  std::string metadata;
+  std::string metadata;    // the caller's, with correlation and causation ids
+
+  const std::string& type() const { return source->type; }
+  const std::string& data() const { return source->data; }
+  std::int32_t schema_version() const { return source->schema_version; }
 };
 
 // What the idempotency check needs of a stored event.

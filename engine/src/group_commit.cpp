@@ -69,11 +69,10 @@ void GroupCommit::run_group(EventStore::Impl& impl, const std::vector<Writer*>& 
           for (const auto& part : *w->parts) w->results.push_back(write(impl.writer->tables, part, time));
           request.release();
           ++committed;
-        } catch (const WrongExpectedVersion&) {  // this request's own failure: roll back only its writes
-          request.rollback();
-          w->results.clear();
-          w->error = std::current_exception();
-        } catch (const DuplicateEventId&) {
+        } catch (const Error&) {
+          // Inside write() only a request's own failures are evlite errors (wrong expected version,
+          // duplicate id, data json() refused); storage trouble arrives as SQLite::Exception and fails the
+          // whole group below.
           request.rollback();
           w->results.clear();
           w->error = std::current_exception();

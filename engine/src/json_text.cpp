@@ -80,16 +80,55 @@ std::string chosen_id(std::string_view key, const std::string& field, const std:
 
 }  // namespace
 
+bool is_strict_json(std::string_view text) { return json::accept(text); }
+
 void check_data(std::string_view text) {
-  if (!json::accept(text)) throw InvalidArgument("data is not valid JSON");
+  if (!is_strict_json(text)) throw InvalidArgument("data is not valid JSON");
 }
 
-std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
+void check_data_encoding(std::string_view text) {
+  if (!is_valid_utf8(text)) throw InvalidArgument("data is not valid UTF-8");
+}
+
+namespace {
+
+// The metadata to store: `text` with the ids the event must carry, found by `scan`.
+std::string with_ids(const NewEvent& event, std::string_view event_id, std::string_view text,
+                     const MetadataScan& scan);
+
+// The metadata `text` when it cannot hold the id keys: shaped as an object, valid UTF-8, and then what the
+// scan would have found. Its syntax is left to the insert's json().
+std::optional<MetadataScan> scan_without_keys(std::string_view text) {
+  if (text.find("correlation_id") != std::string_view::npos || text.find("causation_id") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::size_t open = text.find_first_not_of(" \t\r\n");
+  std::size_t close = text.find_last_not_of(" \t\r\n");
+  if (open == std::string_view::npos || text[open] != '{' || text[close] != '}' || !is_valid_utf8(text)) {
+    return std::nullopt;  // the full scan names what is wrong
+  }
   MetadataScan scan;
+  scan.is_object = true;
+  scan.empty = text.find_first_not_of(" \t\r\n", open + 1) == close;
+  return scan;
+}
+
+}  // namespace
+
+std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
   std::string_view text = event.metadata;
+  if (auto quick = scan_without_keys(text)) return with_ids(event, event_id, text, *quick);
+  MetadataScan scan;
   if (!json::sax_parse(text, &scan) || !scan.is_object) {
     throw InvalidArgument(fmt::format("metadata must be a JSON object{}{}", scan.error.empty() ? "" : ": ", scan.error));
   }
+  return with_ids(event, event_id, text, scan);
+}
+
+namespace {
+
+std::string with_ids(const NewEvent& event, std::string_view event_id, std::string_view text,
+                     const MetadataScan& scan) {
   std::string correlation = chosen_id("correlation_id", event.correlation_id, scan.correlation_id, event_id);
   std::string causation = chosen_id("causation_id", event.causation_id, scan.causation_id, event_id);
   std::string base(text);
@@ -116,6 +155,8 @@ std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
   doc["causation_id"] = causation;
   return doc.dump();
 }
+
+}  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
   bool plain = std::all_of(text.begin(), text.end(), [](char c) {

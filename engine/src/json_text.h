@@ -8,14 +8,20 @@
 
 namespace evlite::detail {
 
-// Throws InvalidArgument unless `text` is strict JSON (RFC 8259, valid UTF-8). The insert stores it through
-// SQLite's json(), which removes the whitespace between tokens and keeps everything else exactly.
+// Whether `text` is strict JSON (RFC 8259, valid UTF-8); check_data throws InvalidArgument when not. For
+// the hot path see check_data_encoding.
+bool is_strict_json(std::string_view text);
 void check_data(std::string_view text);
+
+// Throws InvalidArgument unless `text` is valid UTF-8. The syntax of event data is checked by the insert
+// itself: SQLite's json() parses it strictly (RFC 8259) while minifying it for storage, so checking it here
+// too would parse every event twice. json() does not look at the encoding; this does.
+void check_data_encoding(std::string_view text);
 
 // The metadata object to store for `event`, whose id is `event_id`: the caller's metadata with
 // "correlation_id" and "causation_id" added in front where missing (DESIGN.md §3; event.h says how they
-// are chosen). Throws InvalidArgument when the metadata is not a JSON object, the ids are not strings, or
-// an id is given both as a field and in the metadata.
+// are chosen). Throws InvalidArgument when the metadata is not a JSON object or its ids are not strings.
+// Metadata that does not mention the keys is not parsed here: its syntax is left to the insert's json().
 std::string stored_metadata(const NewEvent& event, std::string_view event_id);
 
 // Appends `text` as a JSON string literal (quoted and escaped) to `out`.

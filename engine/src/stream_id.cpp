@@ -54,6 +54,20 @@ bool is_printable_utf8(std::string_view text) {
   return true;
 }
 
+bool is_valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {  // ASCII, the common case, without decoding
+      ++i;
+      continue;
+    }
+    char32_t c = 0;
+    std::size_t length = decode_utf8(text, i, c);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 void validate_stream_id(std::string_view stream) {
   validate_name("stream id", stream, kMaxStreamIdBytes);
   if (stream.front() == '$') {

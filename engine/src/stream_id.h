@@ -19,4 +19,7 @@ void validate_event_type(std::string_view type);
 // and contains no control character (C0, DEL or C1).
 bool is_printable_utf8(std::string_view text);
 
+// True when `text` is well-formed UTF-8 (control characters allowed).
+bool is_valid_utf8(std::string_view text);
+
 }  // namespace evlite::detail

@@ -596,3 +596,22 @@ TEST_CASE_FIXTURE(TempStore, "retrying an append_many returns the original resul
   CHECK(retry[1] == original[1]);
   CHECK(log_state(store) == before);
 }
+
+TEST_CASE_FIXTURE(TempStore, "malformed metadata or data is refused naming which, as one event of several, and nothing is written") {
+  auto check = [&](NewEvent bad, const std::string& fragment) {
+    std::vector<NewEvent> events = {make_event(), bad, make_event()};
+    auto error = thrown<InvalidArgument>([&] { store.append("doc-9", ExpectedVersion::any(), events); });
+    REQUIRE(error.has_value());
+    CHECK(std::string(error->what()).find(fragment) != std::string::npos);
+    CHECK(std::string(error->what()).find("event 1") != std::string::npos);
+    CHECK(store.head_position() == Position{0});
+  };
+  NewEvent metadata = make_event();
+  metadata.metadata = R"({"user": })";
+  check(metadata, "metadata is not valid JSON");
+  check(make_event("Bad", R"({"n": 01})"), "data is not valid JSON");
+  check(make_event("Bad", "{\"s\":\"\xc3\x28\"}"), "data is not valid UTF-8");
+  NewEvent utf8_metadata = make_event();
+  utf8_metadata.metadata = "{\"s\":\"\xff\"}";
+  check(utf8_metadata, "metadata must be a JSON object");
+}
