@@ -83,8 +83,14 @@ constexpr const char* kSql[] = {
     "OR s.category != substr(s.stream_id, 1, instr(s.stream_id || '-', '-') - 1) "
     "UNION ALL SELECT stream_id, NULL, max(version), NULL FROM events "
     "WHERE stream_id NOT IN (SELECT stream_id FROM streams) GROUP BY stream_id LIMIT ?1",
+    // kSavepoint
+    "SAVEPOINT request",
+    // kReleaseSavepoint
+    "RELEASE request",
+    // kRollbackToSavepoint: back to the savepoint, then off the stack
+    "ROLLBACK TO request",
 };
-static_assert(std::size(kSql) == 27);
+static_assert(std::size(kSql) == 30);
 
 std::string sql_text(const char* sql) {
   std::string text(sql);
@@ -260,6 +266,13 @@ std::vector<std::string> EventTables::stream_head_mismatches(std::int64_t limit)
     }
   }
   return findings;
+}
+
+void EventTables::savepoint() { statement(Sql::kSavepoint)->exec(); }
+void EventTables::release_savepoint() { statement(Sql::kReleaseSavepoint)->exec(); }
+void EventTables::rollback_to_savepoint() {
+  statement(Sql::kRollbackToSavepoint)->exec();
+  release_savepoint();
 }
 
 Position EventTables::head_position() {

@@ -83,6 +83,12 @@ class EventTables {
 
   std::vector<StreamInfo> list_streams(const StreamList& list);
 
+  // A savepoint around one request of a group commit, on cached statements (SQLite::Savepoint would parse
+  // its SQL for every request of every group).
+  void savepoint();
+  void release_savepoint();
+  void rollback_to_savepoint();
+
   // Replaces the stream's snapshot unless the stored one is of a later version.
   void upsert_snapshot(const Snapshot& snapshot, Timestamp now);
   std::optional<Snapshot> select_snapshot(const std::string& stream);
@@ -123,6 +129,9 @@ class EventTables {
     kVersionGaps,
     kVersionOrder,
     kStreamHeads,
+    kSavepoint,
+    kReleaseSavepoint,
+    kRollbackToSavepoint,
     kCount,
   };
   // A prepared statement in use. Resetting it when the use ends matters: a SELECT left un-reset after its

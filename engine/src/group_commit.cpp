@@ -2,8 +2,7 @@
 
 #include <condition_variable>
 #include <exception>
-
-#include <SQLiteCpp/Savepoint.h>
+#include <thread>
 
 #include "store_impl.h"
 
@@ -25,6 +24,13 @@ std::vector<AppendResult> GroupCommit::submit(EventStore::Impl& impl, const std:
   queue_.push_back(&self);
   self.wake.wait(lock, [&] { return self.done || queue_.front() == &self; });
   if (!self.done) {
+    if (last_group_ > 1) {
+      // Under contention the writers just released by the previous group are preparing their next append;
+      // one yield lets them join this group instead of forming the next one. A lone appender never yields.
+      lock.unlock();
+      std::this_thread::yield();
+      lock.lock();
+    }
     // The leader takes everything queued behind it, within bounds that keep one transaction short.
     std::vector<Writer*> group;
     std::size_t events = 0;
@@ -37,6 +43,7 @@ std::vector<AppendResult> GroupCommit::submit(EventStore::Impl& impl, const std:
     lock.unlock();
     run_group(impl, group, context);
     lock.lock();
+    last_group_ = group.size();
     for (Writer* w : group) {
       queue_.pop_front();
       w->done = true;
@@ -64,16 +71,17 @@ void GroupCommit::run_group(EventStore::Impl& impl, const std::vector<Writer*>& 
           ++committed;
           continue;
         }
-        SQLite::Savepoint request(impl.writer->db, "request");
+        EventTables& tables = impl.writer->tables;
+        tables.savepoint();
         try {
-          for (const auto& part : *w->parts) w->results.push_back(write(impl.writer->tables, part, time));
-          request.release();
+          for (const auto& part : *w->parts) w->results.push_back(write(tables, part, time));
+          tables.release_savepoint();
           ++committed;
         } catch (const Error&) {
           // Inside write() only a request's own failures are evlite errors (wrong expected version,
           // duplicate id, data json() refused); storage trouble arrives as SQLite::Exception and fails the
           // whole group below.
-          request.rollback();
+          tables.rollback_to_savepoint();
           w->results.clear();
           w->error = std::current_exception();
         }

@@ -2,7 +2,7 @@
 //
 // Appending threads join a queue. The thread at its front becomes the leader: it takes the queued requests
 // (up to Options::group_commit_max_batch), runs them in one IMMEDIATE transaction with a savepoint per
-// request, so that one request's WrongExpectedVersion or DuplicateEventId rolls back only that request,
+// request (on cached statements), so that one request's WrongExpectedVersion or DuplicateEventId rolls back only that request,
 // commits once (one fsync for the whole group), hands each request its result or error, and wakes the next
 // leader. A lone appender leads a group of one at once: nobody waits for company.
 #pragma once
@@ -39,6 +39,7 @@ class GroupCommit {
   std::mutex mutex_;
   std::deque<Writer*> queue_;  // Guarded by mutex_
   Stats stats_;                // Guarded by mutex_
+  std::size_t last_group_ = 0;  // Guarded by mutex_: the size of the previous group
 };
 
 }  // namespace evlite::detail
