@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
@@ -31,6 +32,10 @@ void configure(SQLite::Database& db, const Options& options, Role role) {
   db.exec(fmt::format("PRAGMA cache_size = {}", -(cache / 1024)));  // negative: KiB, not pages
   if (role == Role::Writer) {
     db.exec(fmt::format("PRAGMA wal_autocheckpoint = {}", options.wal_autocheckpoint_pages));
+    if (options.max_file_bytes > 0) {
+      std::int64_t page = db.execAndGet("PRAGMA page_size").getInt64();
+      db.exec(fmt::format("PRAGMA max_page_count = {}", std::max<std::int64_t>(1, options.max_file_bytes / page)));
+    }
   } else {
     db.exec("PRAGMA query_only = ON");
   }

@@ -1,6 +1,16 @@
 // Opening and closing a store; the commit signal shared with subscriptions.
 #include "evlite/engine/event_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
 #include "errors_internal.h"
 #include "migrator.h"
 #include "store_impl.h"
@@ -38,10 +48,39 @@ void CommitSignal::wake_all() {
 EventStore::Impl::Impl(std::filesystem::path path_in, Options options_in)
     : path(std::move(path_in)), path_text(path.string()), options(options_in), readers(path, options) {}
 
+namespace {
+
+// Creates an absent store file with the options' permissions before SQLite opens it: SQLite would create it
+// 0644, and gives the -wal and -shm files the mode of the main file.
+void create_with_mode(const std::filesystem::path& path, int mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) {
+    if (errno == EEXIST) return;  // another process created it first
+    throw StorageError(SQLITE_CANTOPEN, fmt::format("{}: cannot create the store file: {}", path.string(),
+                                                    std::strerror(errno)));
+  }
+  ::fchmod(fd, static_cast<mode_t>(mode));  // exactly the mode asked for, whatever the umask widened
+  ::close(fd);
+}
+
+}  // namespace
+
 EventStore EventStore::open(const std::filesystem::path& path, const Options& options) {
   if (path.empty()) throw InvalidArgument("store path is empty");
   auto impl = std::make_shared<Impl>(path, options);
   detail::translate_errors(impl->path_text + ": open", [&] {
+    if (options.read_only) {
+      SQLite::Database db(impl->path_text, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
+      impl->schema_version = detail::stored_schema_version(db, path);
+      if (impl->schema_version < detail::latest_schema_version()) {
+        throw SchemaError(impl->path_text, fmt::format("schema version {} needs migrating to {}; open it for writing once",
+                                                       impl->schema_version, detail::latest_schema_version()));
+      }
+      detail::configure(db, options, detail::Role::Reader);
+      impl->writer = std::make_unique<detail::Connection>(std::move(db));
+      return;
+    }
+    if (!std::filesystem::exists(path)) create_with_mode(path, options.file_mode);
     // The migrator must look at the file before any setting that could write to it.
     SQLite::Database db(impl->path_text, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));

@@ -25,6 +25,18 @@ struct Options {
   // Default: 10 s.
   std::chrono::milliseconds busy_timeout{10'000};
 
+  // Permissions of a store file this open creates; SQLite gives its -wal and -shm files the same.
+  // Default: 0600, readable and writable by the owner only (a umask can only narrow it).
+  int file_mode = 0600;
+
+  // Open for reading only: nothing is migrated or written, and appends fail with StorageError
+  // (SQLITE_READONLY). A file whose schema is older than this code is refused with SchemaError.
+  bool read_only = false;
+
+  // Largest the file may grow, in bytes; 0 for no limit. An append that would pass it fails with
+  // StorageError (SQLITE_FULL) and writes nothing, exactly as on a full disk. Default: 0.
+  std::int64_t max_file_bytes = 0;
+
   // How often a subscription looks for commits made by other processes (commits in this process wake
   // it at once). The poll is a cheap `PRAGMA data_version`. Default: 20 ms.
   std::chrono::milliseconds poll_interval{20};
