@@ -69,19 +69,25 @@ std::optional<AppendResult> earlier_identical_append(EventTables& tables, const 
   return earlier;
 }
 
-// Inserts one event; SQLite's json() is what rejects data (or metadata) that is not JSON, so that error is
-// the caller's.
-Position insert_checked(EventTables& tables, const PreparedAppend& append, std::size_t i, StreamVersion version,
-                        Timestamp now) {
+// Canonicalises, chains and inserts one event at `link`'s next position. SQLite's json() is what rejects data
+// (or metadata) that is not JSON, so that error is the caller's.
+void insert_linked(EventTables& tables, const PreparedAppend& append, std::size_t i, StreamVersion version,
+                   Timestamp now, EventTables::ChainLink& link) {
+  thread_local std::string data, metadata;  // reused: no allocation per event once grown
+  const PreparedEvent& event = append.events[i];
   try {
-    return tables.insert_event(append.stream, version, append.events[i], now);
+    tables.canonical(event.data(), event.metadata, data, metadata);
   } catch (const SQLite::Exception& e) {
     if (std::string_view(e.what()).find("malformed JSON") == std::string_view::npos) throw;
-    const PreparedEvent& event = append.events[i];
     throw InvalidArgument(fmt::format("event {} ({}) of the append to stream {}: {} is not valid JSON", i,
                                       printable(event.type()), printable(append.stream),
                                       is_strict_json(event.data()) ? "metadata" : "data"));
   }
+  EventFields fields{Position{link.position.value + 1}, append.stream, version, event.id, event.type(),
+                     event.schema_version(), data, metadata, now};
+  link.hash = chain_hash(link.hash, fields);
+  link.position = fields.position;
+  tables.insert_event(fields, link.hash);
 }
 
 }  // namespace
@@ -91,9 +97,11 @@ AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp 
   StreamVersion current = tables.stream_version(append.stream);
   if (!append.expected.accepts(current)) throw WrongExpectedVersion(append.stream, append.expected, current);
   AppendResult result{current, {}, {}};
+  EventTables::ChainLink link = tables.last_link();
   for (std::size_t i = 0; i < append.events.size(); ++i) {
     ++result.version.value;
-    result.last_position = insert_checked(tables, append, i, result.version, now);
+    insert_linked(tables, append, i, result.version, now, link);
+    result.last_position = link.position;
     if (result.first_position.value == 0) result.first_position = result.last_position;
   }
   tables.upsert_stream(append.stream, append.category, result.version, now);

@@ -1,6 +1,9 @@
 #include "event_tables.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 namespace evlite::detail {
 namespace {
@@ -15,10 +18,15 @@ constexpr const char* kSql[] = {
     // kSelectEventIdentity
     "SELECT stream_id, version, position, type, data = json(?2) FROM events WHERE event_id = ?1",
     // kInsertEvent
-    // json() stores one canonical text: whitespace between tokens removed, keys, numbers and strings kept
-    // exactly. So every event fits one NDJSON line and an export → import → export round trip is exact.
-    "INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, json(?6), json(?7), ?8)",
+    // kCanonical: json() gives one canonical text: whitespace between tokens removed, keys, numbers and
+    // strings kept exactly. So every event fits one NDJSON line, an export → import → export round trip is
+    // exact, and the hash chain covers the bytes that are stored.
+    "SELECT json(?1), json(?2)",
+    // kLastLink
+    "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1",
+    // kInsertEvent
+    "INSERT INTO events (position, stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, "
+    "hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     // kUpsertStream
     "INSERT INTO streams (stream_id, category, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) "
     "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at",
@@ -61,9 +69,10 @@ constexpr const char* kSql[] = {
     "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
     // kDeleteCheckpoint
     "DELETE FROM checkpoints WHERE name = ?1",
-    // kInsertRecorded
-    "INSERT INTO events (position, stream_id, version, event_id, type, schema_version, data, metadata, recorded_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, json(?7), json(?8), ?9)",
+    // kChain: a page of the chain
+    "SELECT {}, hash FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
+    // kSetHash: only migration 0004 runs it, while the update trigger is lifted
+    "UPDATE events SET hash = ?2 WHERE position = ?1",
     // kAnyEvent
     "SELECT EXISTS (SELECT 1 FROM events)",
     // kIntegrityCheck
@@ -90,7 +99,7 @@ constexpr const char* kSql[] = {
     // kRollbackToSavepoint: back to the savepoint, then off the stack
     "ROLLBACK TO request",
 };
-static_assert(std::size(kSql) == 30);
+static_assert(std::size(kSql) == 33);
 
 std::string sql_text(const char* sql) {
   std::string text(sql);
@@ -156,35 +165,31 @@ std::optional<StoredIdentity> EventTables::find_event(const std::string& event_i
   return found;
 }
 
-Position EventTables::insert_event(const std::string& stream, StreamVersion version, const PreparedEvent& event,
-                                   Timestamp recorded_at) {
+EventTables::ChainLink EventTables::last_link() {
+  auto s = statement(Sql::kLastLink);
+  ChainLink link;
+  if (s->executeStep()) {
+    link.position = Position{s->getColumn(0).getInt64()};
+    if (s->getColumn(1).getBytes() == static_cast<int>(link.hash.size())) {
+      std::memcpy(link.hash.data(), s->getColumn(1).getBlob(), link.hash.size());
+    }
+  }
+  return link;
+}
+
+void EventTables::canonical(const std::string& data_in, const std::string& metadata_in, std::string& data,
+                            std::string& metadata) {
+  auto s = statement(Sql::kCanonical);
+  s->bindNoCopy(1, data_in);  // the caller's strings outlive the step
+  s->bindNoCopy(2, metadata_in);
+  s->executeStep();
+  assign_text(data, s->getColumn(0));
+  assign_text(metadata, s->getColumn(1));
+}
+
+void EventTables::insert_event(const EventFields& e, const ChainHash& hash) {
   auto s = statement(Sql::kInsertEvent);
-  // The hot path: bind without copying, since every buffer lives in the caller's request until the
-  // statement has run.
-  s->bindNoCopy(1, stream);
-  s->bind(2, version.value);
-  s->bindNoCopy(3, event.id);
-  s->bindNoCopy(4, event.type());
-  s->bind(5, event.schema_version());
-  s->bindNoCopy(6, event.data());
-  s->bindNoCopy(7, event.metadata);
-  s->bind(8, static_cast<std::int64_t>(recorded_at.time_since_epoch().count()));
-  s->exec();
-  return Position{db_.getLastInsertRowid()};
-}
-
-void EventTables::upsert_stream(const std::string& stream, std::string_view category, StreamVersion version,
-                                Timestamp now) {
-  auto s = statement(Sql::kUpsertStream);
-  s->bindNoCopy(1, stream);
-  s->bind(2, std::string(category));
-  s->bind(3, version.value);
-  s->bind(4, static_cast<std::int64_t>(now.time_since_epoch().count()));
-  s->exec();
-}
-
-void EventTables::insert_recorded(const RecordedEvent& e) {
-  auto s = statement(Sql::kInsertRecorded);
+  // The hot path: no copies, since every string outlives the step (they are the caller's).
   s->bind(1, e.position.value);
   s->bindNoCopy(2, e.stream_id);
   s->bind(3, e.version.value);
@@ -194,6 +199,17 @@ void EventTables::insert_recorded(const RecordedEvent& e) {
   s->bindNoCopy(7, e.data);
   s->bindNoCopy(8, e.metadata);
   s->bind(9, static_cast<std::int64_t>(e.recorded_at.time_since_epoch().count()));
+  s->bindNoCopy(10, hash.data(), static_cast<int>(hash.size()));
+  s->exec();
+}
+
+void EventTables::upsert_stream(const std::string& stream, std::string_view category, StreamVersion version,
+                                Timestamp now) {
+  auto s = statement(Sql::kUpsertStream);
+  s->bindNoCopy(1, stream);
+  s->bind(2, std::string(category));
+  s->bind(3, version.value);
+  s->bind(4, static_cast<std::int64_t>(now.time_since_epoch().count()));
   s->exec();
 }
 
@@ -273,6 +289,66 @@ void EventTables::release_savepoint() { statement(Sql::kReleaseSavepoint)->exec(
 void EventTables::rollback_to_savepoint() {
   statement(Sql::kRollbackToSavepoint)->exec();
   release_savepoint();
+}
+
+void EventTables::walk_chain(const std::function<void(const RecordedEvent&, const SQLite::Column& hash)>& visit) {
+  constexpr std::int64_t kPage = 10'000;  // bounded memory, and room for visit() to write between pages
+  RecordedEvent e;
+  for (Position after{0};;) {
+    std::int64_t rows = 0;
+    {
+      auto s = statement(Sql::kChain);
+      s->bind(1, after.value);
+      s->bind(2, kPage);
+      for (; s->executeStep(); ++rows) {
+        read_event(*s, e);
+        visit(e, s->getColumn(9));
+        after = e.position;
+      }
+    }
+    if (rows < kPage) return;
+  }
+}
+
+std::vector<std::string> EventTables::chain_breaks(std::int64_t limit) {
+  std::vector<std::string> findings;
+  ChainHash previous = kChainStart;
+  walk_chain([&](const RecordedEvent& e, const SQLite::Column& stored) {
+    ChainHash expected = chain_hash(previous, fields_of(e));
+    bool whole = stored.getBytes() == static_cast<int>(expected.size());
+    if (!whole || std::memcmp(stored.getBlob(), expected.data(), expected.size()) != 0) {
+      if (static_cast<std::int64_t>(findings.size()) < limit) {
+        findings.push_back(fmt::format("hash chain broken at position {} (stream {} version {}): the event was "
+                                       "changed, or an event before it was removed or inserted",
+                                       e.position.value, e.stream_id, e.version.value));
+      }
+      // Go on from what is stored, so that one tampered event is reported once, not with every event after it.
+      if (whole) std::memcpy(expected.data(), stored.getBlob(), expected.size());
+    }
+    previous = expected;
+  });
+  return findings;
+}
+
+void EventTables::fill_hash_chain() {
+  ChainHash previous = kChainStart;
+  std::vector<std::pair<Position, ChainHash>> page;
+  auto flush = [&] {
+    for (const auto& [position, hash] : page) {
+      auto s = statement(Sql::kSetHash);
+      s->bind(1, position.value);
+      s->bindNoCopy(2, hash.data(), static_cast<int>(hash.size()));
+      s->exec();
+    }
+    page.clear();
+  };
+  walk_chain([&](const RecordedEvent& e, const SQLite::Column&) {
+    previous = chain_hash(previous, fields_of(e));
+    page.emplace_back(e.position, previous);
+    // Rows already read can be updated while the scan goes on: hash is in no index, so nothing moves.
+    if (page.size() >= 10'000) flush();
+  });
+  flush();
 }
 
 Position EventTables::head_position() {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "evlite/engine/event_store.h"
+#include "hash_chain.h"
 
 namespace evlite::detail {
 
@@ -57,10 +59,19 @@ class EventTables {
   StreamVersion stream_version(std::string_view stream);
   // The stored event with this id, compared with `data`.
   std::optional<StoredIdentity> find_event(const std::string& event_id, const std::string& data);
-  Position insert_event(const std::string& stream, StreamVersion version, const PreparedEvent& event,
-                        Timestamp recorded_at);
-  // An event exactly as recorded elsewhere (import): its position and timestamp are kept.
-  void insert_recorded(const RecordedEvent& event);
+  // The last event's position and hash: where the next event links on. kChainStart for an empty log.
+  struct ChainLink {
+    Position position;
+    ChainHash hash = kChainStart;
+  };
+  ChainLink last_link();
+
+  // The texts json() stores for data and metadata, into `data` and `metadata`. Throws SQLite::Exception
+  // ("malformed JSON") when either is not JSON: SQLite's parser is strict RFC 8259.
+  void canonical(const std::string& data_in, const std::string& metadata_in, std::string& data, std::string& metadata);
+
+  // Inserts an event with its position and hash. REQUIRES: its texts are canonical().
+  void insert_event(const EventFields& event, const ChainHash& hash);
   bool is_empty();
 
   // verify(): one finding per problem, at most `limit` per check.
@@ -69,6 +80,14 @@ class EventTables {
   std::vector<std::string> version_gaps(std::int64_t limit);
   std::vector<std::string> versions_out_of_position_order(std::int64_t limit);
   std::vector<std::string> stream_head_mismatches(std::int64_t limit);
+  // Recomputes the hash chain from the first event: one finding per event whose stored hash differs.
+  std::vector<std::string> chain_breaks(std::int64_t limit);
+
+  // Migration 0004: hashes for the events stored before the chain existed.
+  void fill_hash_chain();
+
+  // Every event in position order with its stored hash, a page at a time.
+  void walk_chain(const std::function<void(const RecordedEvent&, const SQLite::Column& hash)>& visit);
   void upsert_stream(const std::string& stream, std::string_view category, StreamVersion version, Timestamp now);
 
   Position head_position();
@@ -104,6 +123,8 @@ class EventTables {
   enum class Sql {
     kSelectStreamVersion,
     kSelectEventIdentity,
+    kCanonical,
+    kLastLink,
     kInsertEvent,
     kUpsertStream,
     kSelectHead,
@@ -122,7 +143,8 @@ class EventTables {
     kAdvanceCheckpoint,
     kSetCheckpoint,
     kDeleteCheckpoint,
-    kInsertRecorded,
+    kChain,
+    kSetHash,
     kAnyEvent,
     kIntegrityCheck,
     kTriggers,

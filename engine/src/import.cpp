@@ -15,7 +15,8 @@ namespace {
 constexpr std::int64_t kProgressEvery = 10'000;
 
 // Checks one exported event against what the transaction has written so far, then inserts it as it was.
-void insert_exact(detail::EventTables& tables, const RecordedEvent& e, Position& last, std::int64_t line) {
+void insert_exact(detail::EventTables& tables, const RecordedEvent& e, detail::EventTables::ChainLink& link,
+                  std::int64_t line) {
   auto fail = [&](std::string problem) { throw InvalidArgument(fmt::format("line {}: {}", line, problem)); };
   try {
     detail::validate_stream_id(e.stream_id);
@@ -24,15 +25,22 @@ void insert_exact(detail::EventTables& tables, const RecordedEvent& e, Position&
   } catch (const InvalidArgument& error) {
     fail(error.what());
   }
-  if (e.position <= last) fail(fmt::format("position {} does not follow position {}", e.position.value, last.value));
+  if (e.position <= link.position) {
+    fail(fmt::format("position {} does not follow position {}", e.position.value, link.position.value));
+  }
   StreamVersion current = tables.stream_version(e.stream_id);
   if (e.version.value != current.value + 1) {
     fail(fmt::format("stream {} version {} does not follow its version {}", e.stream_id, e.version.value, current.value));
   }
   if (tables.find_event(e.id, e.data)) fail(fmt::format("event id {} appears twice", e.id));
-  tables.insert_recorded(e);
+  std::string data, metadata;
+  tables.canonical(e.data, e.metadata, data, metadata);
+  detail::EventFields fields{e.position, e.stream_id, e.version, e.id, e.type, e.schema_version, data, metadata,
+                             e.recorded_at};
+  link.hash = detail::chain_hash(link.hash, fields);
+  link.position = e.position;
+  tables.insert_event(fields, link.hash);
   tables.upsert_stream(e.stream_id, category_of(e.stream_id), e.version, e.recorded_at);
-  last = e.position;
 }
 
 }  // namespace
@@ -55,13 +63,13 @@ EventStore::ImportResult EventStore::import_ndjson(std::istream& in, ImportMode 
                                           "idempotently with ImportMode::Append (--append)",
                                           impl_->path_text));
       }
-      Position last;
+      detail::EventTables::ChainLink link;
       Timestamp now = detail::now();
       for (std::string line; std::getline(in, line);) {
         ++result.lines;
         if (line.empty()) continue;
         if (mode == ImportMode::Exact) {
-          insert_exact(tables, reader.recorded_event(line, result.lines), last, result.lines);
+          insert_exact(tables, reader.recorded_event(line, result.lines), link, result.lines);
           ++result.written;
         } else {
           RecordedEvent e = reader.recorded_event(line, result.lines);

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "connection.h"
+#include "event_tables.h"
 #include "errors_internal.h"
 #include "migrations.h"
 
@@ -63,6 +64,26 @@ void enable_wal(SQLite::Database& db, const std::filesystem::path& path, std::ch
   }
 }
 
+// Runs a migration's SQL, and at each "-- step: NAME" line the engine's code of that name: work SQL alone
+// cannot do, such as hashing every stored event (0004).
+void run_migration(SQLite::Database& db, const Migration& migration) {
+  constexpr std::string_view kStep = "-- step: ";
+  std::string_view sql = migration.sql;
+  for (std::size_t at; (at = sql.find(kStep)) != std::string_view::npos;) {
+    db.exec(std::string(sql.substr(0, at)));
+    std::size_t end = sql.find('\n', at);
+    std::string_view step = sql.substr(at + kStep.size(), end - at - kStep.size());
+    if (step == "fill_hash_chain") {
+      EventTables(db).fill_hash_chain();
+    } else {
+      throw SchemaError("migration", fmt::format("{:04}_{} names an unknown step \"{}\"", migration.number,
+                                                 migration.name, step));
+    }
+    sql = end == std::string_view::npos ? std::string_view{} : sql.substr(end + 1);
+  }
+  db.exec(std::string(sql));
+}
+
 }  // namespace
 
 int latest_schema_version() {
@@ -90,7 +111,7 @@ int open_schema(SQLite::Database& db, const std::filesystem::path& path, std::ch
       FileIdentity now = identify(db, path);
       check_identity(now, path, latest);
       if (now.user_version >= migration.number) return;
-      db.exec(std::string(migration.sql));
+      run_migration(db, migration);
       db.exec(fmt::format("PRAGMA user_version = {}", migration.number));
       db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
     });

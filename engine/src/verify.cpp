@@ -22,6 +22,7 @@ EventStore::VerifyReport EventStore::verify(const std::function<void(std::string
     run("contiguous stream versions", [&] { return tables.version_gaps(kPerCheck); });
     run("versions in position order", [&] { return tables.versions_out_of_position_order(kPerCheck); });
     run("streams table", [&] { return tables.stream_head_mismatches(kPerCheck); });
+    run("hash chain", [&] { return tables.chain_breaks(kPerCheck); });
     run("PRAGMA integrity_check", [&] { return tables.integrity_findings(kPerCheck); });
     return report;
   });
