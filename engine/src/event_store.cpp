@@ -112,7 +112,7 @@ const Options& EventStore::options() const { return impl_->options; }
 
 EventStore::WriteStats EventStore::write_stats() const {
   auto stats = impl_->appends.stats();
-  return {stats.transactions, stats.requests, static_cast<std::int64_t>(impl_->appends.waiting())};
+  return {stats.transactions, stats.requests, static_cast<std::int64_t>(impl_->appends.in_flight())};
 }
 
 bool EventStore::wait_for_commit(Position position, std::chrono::milliseconds timeout) const {

@@ -105,9 +105,9 @@ GroupCommit::Stats GroupCommit::stats() {
   return stats_;
 }
 
-std::size_t GroupCommit::waiting() {
+std::size_t GroupCommit::in_flight() {
   std::lock_guard lock(mutex_);
-  return queue_.empty() ? 0 : queue_.size() - 1;
+  return queue_.size();
 }
 
 }  // namespace evlite::detail

@@ -29,8 +29,8 @@ class GroupCommit {
     std::int64_t requests = 0;      // appends committed in them
   };
   Stats stats();
-  // Requests queued behind the current leader (for tests that need a group to form).
-  std::size_t waiting();
+  // Requests being committed or waiting for their turn.
+  std::size_t in_flight();
 
  private:
   struct Writer;

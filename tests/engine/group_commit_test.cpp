@@ -21,7 +21,7 @@ struct ForeignWriter {
   SQLite::Database connection;
 };
 
-// Waits (yielding, with a deadline) until `queued` appends wait behind the leader.
+// Waits (yielding, with a deadline) until `queued` appends are in flight: committing or waiting.
 bool wait_for_queue(const EventStore& store, std::int64_t queued) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (store.write_stats().queued < queued) {
@@ -39,7 +39,7 @@ TEST_CASE_FIXTURE(TempStore, "appends that arrive together share one transaction
   ForeignWriter foreign(db_path);
   // The first appender leads and waits for the lock; seven more queue behind it meanwhile.
   std::thread leader([&] { store.append("lead", ExpectedVersion::no_stream(), {make_event()}); });
-  REQUIRE(wait_for_queue(store, 0));
+  REQUIRE(wait_for_queue(store, 1));  // the leader is in its transaction, waiting for the lock
   struct Request {
     std::string stream;
     ExpectedVersion expected;
@@ -62,7 +62,7 @@ TEST_CASE_FIXTURE(TempStore, "appends that arrive together share one transaction
       }
     });
   }
-  REQUIRE(wait_for_queue(store, static_cast<std::int64_t>(requests.size())));
+  REQUIRE(wait_for_queue(store, 1 + static_cast<std::int64_t>(requests.size())));
   foreign.release();
   leader.join();
   for (auto& t : threads) t.join();
@@ -86,7 +86,7 @@ TEST_CASE_FIXTURE(TempStore, "an idempotent retry and a duplicate id inside a gr
   auto first = store.append("once", ExpectedVersion::no_stream(), {original});
   ForeignWriter foreign(db_path);
   std::thread leader([&] { store.append("lead", ExpectedVersion::any(), {make_event()}); });
-  REQUIRE(wait_for_queue(store, 0));
+  REQUIRE(wait_for_queue(store, 1));
   std::optional<AppendResult> retry;
   bool duplicate_refused = false;
   std::optional<AppendResult> fresh;
@@ -99,7 +99,7 @@ TEST_CASE_FIXTURE(TempStore, "an idempotent retry and a duplicate id inside a gr
     }
   });
   std::thread c([&] { fresh = store.append("fresh", ExpectedVersion::any(), {make_event()}); });
-  REQUIRE(wait_for_queue(store, 3));
+  REQUIRE(wait_for_queue(store, 4));
   foreign.release();
   for (auto* t : {&leader, &a, &b, &c}) t->join();
   REQUIRE(retry.has_value());

@@ -184,7 +184,7 @@ class EventStore {
   static int latest_schema_version();
 
   // Group commit at work in this handle: appends committed, the transactions they took (appends divided by
-  // transactions is the average group), and appends waiting for their turn right now.
+  // transactions is the average group), and appends in flight right now (being committed or waiting).
   struct WriteStats {
     std::int64_t transactions = 0;
     std::int64_t appends = 0;
