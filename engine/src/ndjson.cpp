@@ -144,6 +144,8 @@ RecordedEvent NdjsonReader::recorded_event(std::string_view line, std::int64_t n
   e.position = Position{Impl::need(f, "position", "integer", number).integer};
   e.stream_id = Impl::need(f, "stream", "text", number).text;
   e.version = StreamVersion{Impl::need(f, "version", "integer", number).integer};
+  if (e.position.value < 1) Impl::fail(number, "position must be 1 or more");
+  if (e.version.value < 1) Impl::fail(number, "version must be 1 or more");
   e.id = Impl::need(f, "id", "text", number).text;
   e.type = Impl::need(f, "type", "text", number).text;
   std::int64_t schema = Impl::need(f, "schema_version", "integer", number).integer;
