@@ -5,7 +5,11 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test test-asan demo bench clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+CRASH_ROUNDS ?= 500
+
+.PHONY: all setup build test test-asan test-long demo bench clean
 
 all: build
 
@@ -28,6 +32,18 @@ test-asan: setup
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -E "installed evlite package"
 
+# Tests that take over a minute: the crash test with many more kills, and the libFuzzer target (built with
+# clang, which setup does not install: without it the fuzzer is skipped with a note).
+test-long: build
+	EVLITE_CRASH_ROUNDS=$(CRASH_ROUNDS) $(BUILD)/tests/evlite_reliability_tests -tc="a writer killed*"
+	@if command -v clang++ >/dev/null 2>&1; then \
+	  cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DEVLITE_FUZZ=ON -DEVLITE_BUILD_TESTS=OFF -DEVLITE_SANITIZE=ON && \
+	  cmake --build $(FUZZ_BUILD) -j $(JOBS) --target evlite_fuzz && \
+	  mkdir -p $(FUZZ_BUILD)/corpus && cp tests/fuzz/corpus/* $(FUZZ_BUILD)/corpus/ && \
+	  $(FUZZ_BUILD)/tests/fuzz/evlite_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ_BUILD)/corpus; \
+	else echo "test-long: clang++ not installed; the libFuzzer target is skipped"; fi
+
 demo: build
 	$(BUILD)/samples/shop --db shop.db
 
@@ -35,4 +51,4 @@ bench: build
 	$(BUILD)/bench/evlite-bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <random>
@@ -60,7 +61,9 @@ TEST_CASE("a writer killed at random moments loses no acknowledged event and lea
   std::mt19937 random(9);  // fixed seed: the same kill points every run
   std::set<std::int64_t> acknowledged;
   std::int64_t next_batch = 0, events_checked = 0;
-  const int kRounds = 50;
+  // 50 in make test; make test-long sets EVLITE_CRASH_ROUNDS higher.
+  const char* rounds = std::getenv("EVLITE_CRASH_ROUNDS");
+  const int kRounds = rounds != nullptr ? std::atoi(rounds) : 50;
   for (int round = 0; round < kRounds; ++round) {
     const char* sync = round % 2 == 0 ? "full" : "normal";
     RunningProgram worker({EVLITE_CRASH_WORKER, db.string(), sync, std::to_string(next_batch)});
