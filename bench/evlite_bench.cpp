@@ -4,7 +4,6 @@
 //
 // Quick mode (make bench) finishes in a few minutes on 2 cores; --full runs the large sizes, including
 // the 10-million-event scale test. Each figure is the median of 3 repetitions, each on fresh files.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -235,25 +234,15 @@ class Bench {
     return r;
   }
 
-  // Replays every event of `file` in a fresh child process and returns that process's peak RSS.
+  // Replays every event of `file` in a fresh process (this program, --replay-peak) and returns its peak
+  // RSS: a forked child would count the parent's resident pages as its own.
   static double replay_peak_mb(const std::filesystem::path& file) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe");
-    pid_t child = fork();
-    if (child == 0) {
-      double peak = 0;
-      {
-        read_all(file, false);
-        peak = peak_rss_mb();
-      }
-      (void)!write(fds[1], &peak, sizeof peak);
-      _exit(0);
-    }
+    std::string command = fmt::format("/proc/{}/exe --replay-peak '{}'", getpid(), file.string());
+    FILE* out = popen(command.c_str(), "r");
+    if (out == nullptr) throw std::runtime_error("cannot run the replay process");
     double peak = 0;
-    (void)!read(fds[0], &peak, sizeof peak);
-    close(fds[0]);
-    close(fds[1]);
-    waitpid(child, nullptr, 0);
+    if (std::fscanf(out, "%lf", &peak) != 1) peak = -1;
+    pclose(out);
     return peak;
   }
 
@@ -267,12 +256,18 @@ class Bench {
 int main(int argc, char** argv) {
   using namespace evlite::bench;
   bool full = false, json = false;
-  std::string only;
+  std::string only, replay;
   CLI::App app{"evlite-bench: evlite against raw SQLite doing the same work, in the same run"};
+  app.add_option("--replay-peak", replay, "(internal) replay FILE and print this process's peak RSS in MB");
   app.add_flag("--full", full, "the large sizes, and the 10M-event scale test");
   app.add_flag("--json", json, "one JSON object per workload");
   app.add_option("--only", only, "run one workload");
   CLI11_PARSE(app, argc, argv);
+  if (!replay.empty()) {
+    read_all(replay, false);
+    fmt::print("{:.1f}\n", peak_rss_mb());
+    return 0;
+  }
   auto dir = std::filesystem::temp_directory_path() / fmt::format("evlite-bench-{}", getpid());
   std::filesystem::create_directories(dir);
   auto results = Bench(full, dir).run(only);

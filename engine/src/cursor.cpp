@@ -14,7 +14,6 @@ bool EventCursor::next() {
   }
   started_ = true;
   index_ = 0;
-  page_.clear();
   if (exhausted_ || !source_(page_) || page_.empty()) {
     exhausted_ = true;
     page_.clear();

@@ -126,14 +126,73 @@ void read_event(const SQLite::Statement& row, RecordedEvent& out) {
   out.recorded_at = timestamp(row.getColumn(8).getInt64());
 }
 
-RecordedEvent& next_slot(std::vector<RecordedEvent>& out) {
-  out.emplace_back();
-  return out.back();
+void assign_text(std::string& out, sqlite3_stmt* row, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(row, column));
+  out.assign(text == nullptr ? "" : text, static_cast<std::size_t>(sqlite3_column_bytes(row, column)));
 }
+
+// read_event for the C API: columns in kEventColumns order.
+void read_event(sqlite3_stmt* row, RecordedEvent& out) {
+  out.position = Position{sqlite3_column_int64(row, 0)};
+  assign_text(out.stream_id, row, 1);
+  out.version = StreamVersion{sqlite3_column_int64(row, 2)};
+  assign_text(out.id, row, 3);
+  assign_text(out.type, row, 4);
+  out.schema_version = sqlite3_column_int(row, 5);
+  assign_text(out.data, row, 6);
+  assign_text(out.metadata, row, 7);
+  out.recorded_at = timestamp(sqlite3_column_int64(row, 8));
+}
+
+// Steps a raw statement: true for a row, false when done; a failure becomes SQLite::Exception, like
+// everywhere else.
+bool step(SQLite::Database& db, sqlite3_stmt* s) {
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw SQLite::Exception(db.getHandle(), rc);
+}
+
+// Overwrites a page in place from its start, so that a reused page keeps its strings' buffers, and trims
+// it to what was written.
+class PageFill {
+ public:
+  explicit PageFill(std::vector<RecordedEvent>& out) : out_(out) {}
+  ~PageFill() { out_.resize(used_); }
+  PageFill(const PageFill&) = delete;
+  PageFill& operator=(const PageFill&) = delete;
+  RecordedEvent& next() {
+    if (used_ == out_.size()) out_.emplace_back();
+    return out_[used_++];
+  }
+
+ private:
+  std::vector<RecordedEvent>& out_;
+  std::size_t used_ = 0;
+};
+
+// Resets a raw statement when its use ends, error or not: left unreset it holds its read snapshot open.
+struct ResetOnExit {
+  sqlite3_stmt* statement;
+  ~ResetOnExit() { sqlite3_reset(statement); }
+};
 
 }  // namespace
 
 EventTables::EventTables(SQLite::Database& db) : db_(db) {}
+
+EventTables::RawStatement::RawStatement(SQLite::Database& db, const std::string& sql) {
+  int rc = sqlite3_prepare_v3(db.getHandle(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) throw SQLite::Exception(db.getHandle(), rc);
+}
+
+EventTables::RawStatement::~RawStatement() { sqlite3_finalize(stmt_); }
+
+EventTables::RawStatement& EventTables::raw(Sql sql) {
+  auto& slot = raw_statements_[static_cast<std::size_t>(sql)];
+  if (!slot) slot = std::make_unique<RawStatement>(db_, sql_text(kSql[static_cast<std::size_t>(sql)]));
+  return *slot;
+}
 
 EventTables::Use EventTables::statement(Sql sql) {
   auto& slot = statements_[static_cast<std::size_t>(sql)];
@@ -359,31 +418,37 @@ Position EventTables::head_position() {
 
 bool EventTables::read_stream_page(const std::string& stream, StreamVersion from, Direction direction,
                                    std::int64_t limit, std::vector<RecordedEvent>& out) {
-  auto s = statement(direction == Direction::Forward ? Sql::kSelectStreamForward : Sql::kSelectStreamBackward);
-  s->bindNoCopy(1, stream);
-  s->bind(2, from.value);
-  s->bind(3, limit);
+  sqlite3_stmt* s = raw(direction == Direction::Forward ? Sql::kSelectStreamForward : Sql::kSelectStreamBackward).get();
+  sqlite3_bind_text(s, 1, stream.data(), static_cast<int>(stream.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, from.value);
+  sqlite3_bind_int64(s, 3, limit);
+  ResetOnExit reset{s};
+  PageFill page(out);
   std::int64_t rows = 0;
-  for (; s->executeStep(); ++rows) read_event(*s, next_slot(out));
+  for (; step(db_, s); ++rows) read_event(s, page.next());
   return rows == limit;
 }
 
 PageScan EventTables::read_all_page(Position from, std::int64_t limit, const Filter& filter,
                                     std::vector<RecordedEvent>& out) {
-  auto s = statement(Sql::kSelectAllForward);
-  s->bind(1, from.value);
-  s->bind(2, limit);
+  sqlite3_stmt* s = raw(Sql::kSelectAllForward).get();
+  sqlite3_bind_int64(s, 1, from.value);
+  sqlite3_bind_int64(s, 2, limit);
+  ResetOnExit reset{s};
+  PageFill page(out);
   PageScan scan;
   std::int64_t rows = 0;
-  for (; s->executeStep(); ++rows) {
-    scan.last_scanned = Position{s->getColumn(0).getInt64()};
-    // Test the filter on the cheap columns before copying the event out.
-    if (!filter.empty()) {
-      std::string_view stream(s->getColumn(1).getText(), static_cast<std::size_t>(s->getColumn(1).getBytes()));
-      std::string_view type(s->getColumn(4).getText(), static_cast<std::size_t>(s->getColumn(4).getBytes()));
-      if (!filter.matches(stream, type)) continue;
-    }
-    read_event(*s, next_slot(out));
+  for (; step(db_, s); ++rows) {
+      scan.last_scanned = Position{sqlite3_column_int64(s, 0)};
+      // Test the filter on the cheap columns before copying the event out.
+      if (!filter.empty()) {
+        std::string_view stream(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)),
+                                static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+        std::string_view type(reinterpret_cast<const char*>(sqlite3_column_text(s, 4)),
+                              static_cast<std::size_t>(sqlite3_column_bytes(s, 4)));
+        if (!filter.matches(stream, type)) continue;
+      }
+      read_event(s, page.next());
   }
   scan.more = rows == limit;
   return scan;

@@ -17,6 +17,8 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+struct sqlite3_stmt;
+
 #include "evlite/engine/event_store.h"
 #include "hash_chain.h"
 
@@ -92,12 +94,13 @@ class EventTables {
 
   Position head_position();
 
-  // Up to `limit` events of `stream` from version `from` (inclusive) in `direction`, appended to `out`.
-  // Returns whether the stream may hold more beyond them.
+  // Up to `limit` events of `stream` from version `from` (inclusive) in `direction`, written over `out`
+  // (reusing its elements' buffers). Returns whether the stream may hold more beyond them.
   bool read_stream_page(const std::string& stream, StreamVersion from, Direction direction, std::int64_t limit,
                         std::vector<RecordedEvent>& out);
 
-  // Scans up to `limit` events from position `from` (inclusive) and appends those matching `filter` to `out`.
+  // Scans up to `limit` events from position `from` (inclusive) and writes those matching `filter` over
+  // `out` (reusing its elements' buffers).
   PageScan read_all_page(Position from, std::int64_t limit, const Filter& filter, std::vector<RecordedEvent>& out);
 
   std::vector<StreamInfo> list_streams(const StreamList& list);
@@ -174,8 +177,24 @@ class EventTables {
   // The statement for `sql`, prepared on first use, with its bindings cleared.
   Use statement(Sql sql);
 
+  // The cursor reads, the hot loops of replay, step through the C API: each SQLite::Column holds a copy of
+  // its statement's shared_ptr, two atomic operations per column per row that a raw scan does not pay.
+  class RawStatement {
+   public:
+    RawStatement(SQLite::Database& db, const std::string& sql);
+    ~RawStatement();
+    RawStatement(const RawStatement&) = delete;
+    RawStatement& operator=(const RawStatement&) = delete;
+    sqlite3_stmt* get() { return stmt_; }
+
+   private:
+    sqlite3_stmt* stmt_ = nullptr;
+  };
+  RawStatement& raw(Sql sql);
+
   SQLite::Database& db_;
   std::array<std::unique_ptr<SQLite::Statement>, static_cast<std::size_t>(Sql::kCount)> statements_;
+  std::array<std::unique_ptr<RawStatement>, static_cast<std::size_t>(Sql::kCount)> raw_statements_;
 };
 
 }  // namespace evlite::detail

@@ -22,7 +22,8 @@ namespace evlite {
 
 class EventCursor {
  public:
-  // Fills `page` (cleared by the cursor first) with the next events; returns false when none are left.
+  // Writes the next events over `page` (reusing its elements, resizing it to their count); returns false
+  // when none are left.
   using PageSource = std::function<bool(std::vector<RecordedEvent>& page)>;
 
   explicit EventCursor(PageSource source);

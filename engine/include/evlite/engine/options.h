@@ -59,8 +59,8 @@ struct Options {
   // WAL pages after which a commit checkpoints the WAL into the database. Default: 10,000.
   int wal_autocheckpoint_pages = 10'000;
 
-  // Events a cursor fetches per round trip; bounds a reader's memory. Default: 512.
-  int read_page_events = 512;
+  // Events a cursor fetches per round trip; bounds a reader's memory (about 1 MB at 2,048). Default: 2,048.
+  int read_page_events = 2048;
 };
 
 }  // namespace evlite
