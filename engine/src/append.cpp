@@ -69,25 +69,28 @@ std::optional<AppendResult> earlier_identical_append(EventTables& tables, const 
   return earlier;
 }
 
-// Canonicalises, chains and inserts one event at `link`'s next position. SQLite's json() is what rejects data
-// (or metadata) that is not JSON, so that error is the caller's.
+// Chains and inserts one event at `link`'s next position. The hash covers the stored texts: the caller's when
+// they are already minified (the common case, and no extra work), else json()'s canonical form of them.
+// SQLite's json() is what rejects data (or metadata) that is not JSON, so that error is the caller's.
 void insert_linked(EventTables& tables, const PreparedAppend& append, std::size_t i, StreamVersion version,
                    Timestamp now, EventTables::ChainLink& link) {
   thread_local std::string data, metadata;  // reused: no allocation per event once grown
   const PreparedEvent& event = append.events[i];
   try {
-    tables.canonical(event.data(), event.metadata, data, metadata);
+    bool minified = is_minified_json(event.data()) && is_minified_json(event.metadata);
+    if (!minified) tables.canonical(event.data(), event.metadata, data, metadata);
+    EventFields fields{Position{link.position.value + 1}, append.stream, version, event.id, event.type(),
+                       event.schema_version(), minified ? event.data() : data, minified ? event.metadata : metadata,
+                       now};
+    ChainHash hash = chain_hash(link.hash, fields);
+    tables.insert_event(fields, hash);
+    link = {fields.position, hash};
   } catch (const SQLite::Exception& e) {
     if (std::string_view(e.what()).find("malformed JSON") == std::string_view::npos) throw;
     throw InvalidArgument(fmt::format("event {} ({}) of the append to stream {}: {} is not valid JSON", i,
                                       printable(event.type()), printable(append.stream),
                                       is_strict_json(event.data()) ? "metadata" : "data"));
   }
-  EventFields fields{Position{link.position.value + 1}, append.stream, version, event.id, event.type(),
-                     event.schema_version(), data, metadata, now};
-  link.hash = chain_hash(link.hash, fields);
-  link.position = fields.position;
-  tables.insert_event(fields, link.hash);
 }
 
 }  // namespace

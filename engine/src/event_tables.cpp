@@ -25,8 +25,9 @@ constexpr const char* kSql[] = {
     // kLastLink
     "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1",
     // kInsertEvent
+    // json() once more checks the syntax (strictly, RFC 8259) of texts already minified: a no-op copy for them.
     "INSERT INTO events (position, stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, "
-    "hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    "hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, json(?7), json(?8), ?9, ?10)",
     // kUpsertStream
     "INSERT INTO streams (stream_id, category, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) "
     "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at",

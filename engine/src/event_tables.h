@@ -72,7 +72,9 @@ class EventTables {
   // ("malformed JSON") when either is not JSON: SQLite's parser is strict RFC 8259.
   void canonical(const std::string& data_in, const std::string& metadata_in, std::string& data, std::string& metadata);
 
-  // Inserts an event with its position and hash. REQUIRES: its texts are canonical().
+  // Inserts an event with its position and hash. REQUIRES: its texts are minified (is_minified_json, or
+  // from canonical()); the insert's json() checks their syntax. Throws SQLite::Exception ("malformed
+  // JSON") when they are not JSON.
   void insert_event(const EventFields& event, const ChainHash& hash);
   bool is_empty();
 

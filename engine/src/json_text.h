@@ -24,6 +24,10 @@ void check_data_encoding(std::string_view text);
 // Metadata that does not mention the keys is not parsed here: its syntax is left to the insert's json().
 std::string stored_metadata(const NewEvent& event, std::string_view event_id);
 
+// True when `text` has no whitespace between its tokens: then SQLite's json() would store it unchanged
+// (it keeps tokens as written). Checks nothing else; json() checks the syntax.
+bool is_minified_json(std::string_view text);
+
 // Appends `text` as a JSON string literal (quoted and escaped) to `out`.
 void append_json_string(std::string& out, std::string_view text);
 
