@@ -19,13 +19,6 @@ using namespace evlite::testing;
 
 namespace {
 
-std::string bytes_of(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 NewEvent big_event(int i) { return make_event("Filler", fmt::format(R"({{"i":{},"pad":"{:0>2000}"}})", i, i)); }
 
 // Appends events until one fails; returns how many succeeded and the error.
@@ -70,7 +63,7 @@ TEST_CASE("a read-only store reads, refuses appends with StorageError, and leave
   TempDir dir;
   auto db = dir.path() / "ro.db";
   EventStore::open(db).append("s-1", ExpectedVersion::any(), {make_event()});
-  std::string before = bytes_of(db);
+  std::string before = file_bytes(db);
   {
     EventStore ro = EventStore::open(db, {.read_only = true});
     CHECK(ro.read_stream("s-1").drain().size() == 1);
@@ -78,7 +71,7 @@ TEST_CASE("a read-only store reads, refuses appends with StorageError, and leave
     REQUIRE(error.has_value());
     CHECK((error->code() & 0xff) == SQLITE_READONLY);
   }
-  CHECK(bytes_of(db) == before);
+  CHECK(file_bytes(db) == before);
   CHECK_THROWS_AS(EventStore::open(dir.path() / "absent.db", {.read_only = true}), StorageError);
 }
 
@@ -107,7 +100,7 @@ TEST_CASE("a file truncated or overwritten with garbage gives a clear error; res
     EventStore store = EventStore::open(db, {.wal_autocheckpoint_pages = 1});
     for (int i = 0; i < 200; ++i) store.append("s-" + std::to_string(i % 5), ExpectedVersion::any(), {big_event(i)});
   }
-  std::string good = bytes_of(db);
+  std::string good = file_bytes(db);
   REQUIRE(good.size() > 64 * 1024);
   auto damaged_is_reported = [&] {
     try {

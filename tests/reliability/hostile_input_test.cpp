@@ -16,19 +16,12 @@ using namespace evlite::testing;
 
 namespace {
 
-std::string bytes_of(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 struct Fixture : TempStore {
   Fixture() {
     store.append("order-1", ExpectedVersion::any(), {make_event("Placed"), make_event("Paid")});
     store.append("order-2", ExpectedVersion::any(), {make_event("Placed")});
   }
-  std::string snapshot() { return bytes_of(db_path) + "|" + bytes_of(db_path.string() + "-wal"); }
+  std::string snapshot() { return file_bytes(db_path) + "|" + file_bytes(db_path.string() + "-wal"); }
 
   // Runs `attempt`, which must throw an evlite::Error whose message contains `fragment`; the store must be
   // byte-identical afterwards. Returns the message.

@@ -1,6 +1,8 @@
 #include "support/temp_store.h"
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <random>
 #include <stdexcept>
 
@@ -46,6 +48,13 @@ NewEvent make_event(std::string type, std::string data) {
 }
 
 std::vector<RecordedEvent> all_of(EventCursor cursor) { return cursor.drain(); }
+
+std::string file_bytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
 
 std::filesystem::path append_worker_path() { return EVLITE_APPEND_WORKER_PATH; }
 

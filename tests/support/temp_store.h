@@ -49,6 +49,9 @@ class EventSink {
 // A NewEvent with a small JSON body, for tests that do not care about the payload.
 NewEvent make_event(std::string type = "Tested", std::string data = R"({"n":1})");
 
+// The whole content of a file ("" if it is absent), for byte-for-byte comparisons.
+std::string file_bytes(const std::filesystem::path& file);
+
 // Reads a cursor to the end.
 std::vector<RecordedEvent> all_of(EventCursor cursor);
 
