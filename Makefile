@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
 FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 150000
 CRASH_ROUNDS ?= 500
 
 .PHONY: all setup build test test-asan test-long demo bench clean
@@ -41,13 +41,14 @@ test-long: build
 	    -DEVLITE_FUZZ=ON -DEVLITE_BUILD_TESTS=OFF -DEVLITE_SANITIZE=ON && \
 	  cmake --build $(FUZZ_BUILD) -j $(JOBS) --target evlite_fuzz && \
 	  mkdir -p $(FUZZ_BUILD)/corpus && cp tests/fuzz/corpus/* $(FUZZ_BUILD)/corpus/ && \
-	  $(FUZZ_BUILD)/tests/fuzz/evlite_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ_BUILD)/corpus; \
+	  $(FUZZ_BUILD)/tests/fuzz/evlite_fuzz -seed=1 -runs=$(FUZZ_RUNS) -max_len=4096 $(FUZZ_BUILD)/corpus; \
 	else echo "test-long: clang++ not installed; the libFuzzer target is skipped"; fi
 
 demo: build
 	$(BUILD)/samples/shop --db shop.db
 
 bench: build
+	cmake --build $(BUILD) -j $(JOBS) --target evlite-bench
 	$(BUILD)/bench/evlite-bench
 
 clean:

@@ -14,6 +14,16 @@ namespace {
 
 using nlohmann::json;
 
+// JSON text never holds a raw control byte but tab, LF and CR (whitespace); inside strings they must be
+// escaped. Refusing them matters: SQLite's json() reads text only up to a NUL byte, so it would store less
+// than was hashed.
+bool has_json_bytes_only(std::string_view text) {
+  return std::none_of(text.begin(), text.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r';
+  });
+}
+
 // Validates a metadata text and notes the two id keys at its top level, without building a document.
 class MetadataScan : public nlohmann::json_sax<json> {
  public:
@@ -88,6 +98,7 @@ void check_data(std::string_view text) {
 
 void check_data_encoding(std::string_view text) {
   if (!is_valid_utf8(text)) throw InvalidArgument("data is not valid UTF-8");
+  if (!has_json_bytes_only(text)) throw InvalidArgument("data is not valid JSON (a raw control character)");
 }
 
 namespace {
@@ -104,7 +115,8 @@ std::optional<MetadataScan> scan_without_keys(std::string_view text) {
   }
   std::size_t open = text.find_first_not_of(" \t\r\n");
   std::size_t close = text.find_last_not_of(" \t\r\n");
-  if (open == std::string_view::npos || text[open] != '{' || text[close] != '}' || !is_valid_utf8(text)) {
+  if (open == std::string_view::npos || text[open] != '{' || text[close] != '}' || !is_valid_utf8(text) ||
+      !has_json_bytes_only(text)) {
     return std::nullopt;  // the full scan names what is wrong
   }
   MetadataScan scan;
@@ -117,6 +129,7 @@ std::optional<MetadataScan> scan_without_keys(std::string_view text) {
 
 std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
   std::string_view text = event.metadata;
+  if (!has_json_bytes_only(text)) throw InvalidArgument("metadata must be a JSON object without raw control characters");
   if (auto quick = scan_without_keys(text)) return with_ids(event, event_id, text, *quick);
   MetadataScan scan;
   if (!json::sax_parse(text, &scan) || !scan.is_object) {

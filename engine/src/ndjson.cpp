@@ -42,16 +42,20 @@ Timestamp from_iso8601(std::string_view text) {
     if (error != std::errc{} || end != text.data() + at + digits) return -1;
     return value;
   };
-  bool shape = text.size() == 27 && text[4] == '-' && text[7] == '-' && text[10] == 'T' && text[13] == ':' &&
-               text[16] == ':' && text[19] == '.' && text[26] == 'Z';
-  int year = shape ? number(0, 4) : -1, month = number(5, 2), day = number(8, 2), hour = number(11, 2),
-      minute = number(14, 2), second = number(17, 2), micros = number(20, 6);
-  std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
-                                   std::chrono::day(static_cast<unsigned>(day))};
-  if (!shape || year < 0 || micros < 0 || !date.ok() || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-      second < 0 || second > 59) {
+  auto refuse = [&]() -> Timestamp {
     throw InvalidArgument(fmt::format("timestamp {} is not of the form 2026-11-23T06:42:08.123456Z",
                                       detail::printable(text)));
+  };
+  bool shape = text.size() == 27 && text[4] == '-' && text[7] == '-' && text[10] == 'T' && text[13] == ':' &&
+               text[16] == ':' && text[19] == '.' && text[26] == 'Z';
+  if (!shape) return refuse();  // before reading any field: a shorter text has no bytes to read there
+  int year = number(0, 4), month = number(5, 2), day = number(8, 2), hour = number(11, 2), minute = number(14, 2),
+      second = number(17, 2), micros = number(20, 6);
+  std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                                   std::chrono::day(static_cast<unsigned>(day))};
+  if (year < 0 || micros < 0 || !date.ok() || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 ||
+      second > 59) {
+    return refuse();
   }
   return Timestamp(std::chrono::sys_days(date).time_since_epoch() + std::chrono::hours(hour) +
                    std::chrono::minutes(minute) + std::chrono::seconds(second) + std::chrono::microseconds(micros));

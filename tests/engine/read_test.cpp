@@ -19,6 +19,7 @@
 #include "evlite/engine/errors.h"
 #include "evlite/engine/event_store.h"
 #include "evlite/engine/filter.h"
+#include "evlite/engine/ndjson.h"
 #include "support/temp_store.h"
 
 using namespace evlite;
@@ -534,4 +535,14 @@ TEST_CASE_FIXTURE(TempStore, "INSERT OR REPLACE over a stored event is refused a
   }
   CHECK(raw.execAndGet("SELECT count(*) FROM events").getInt64() == 1);
   CHECK(all_of(store.read_all()) == before);
+}
+
+TEST_CASE("from_iso8601 reads what to_iso8601 writes and refuses any other shape, short or long") {
+  Timestamp t{std::chrono::microseconds{1'700'000'000'123'456}};
+  CHECK(from_iso8601(to_iso8601(t)) == t);
+  for (std::string bad : {"", "2", "2026-11-23", "2026-11-23T06:42:08Z", "2026-13-23T06:42:08.123456Z",
+                          "2026-11-23T06:42:08.123456Zx", "2026-11-23 06:42:08.123456Z"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(from_iso8601(bad), InvalidArgument);
+  }
 }

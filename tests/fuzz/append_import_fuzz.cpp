@@ -49,9 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   } catch (const evlite::Error&) {
   }
   static int runs = 0;
-  if (++runs % 500 == 0 && !store().verify().ok()) {
-    std::fprintf(stderr, "evlite fuzz: verify failed after %d inputs\n", runs);
-    std::abort();
+  if (++runs % 500 == 0) {
+    auto report = store().verify();
+    if (!report.ok()) {
+      std::fprintf(stderr, "evlite fuzz: verify failed after %d inputs:\n", runs);
+      for (const auto& finding : report.findings) std::fprintf(stderr, "  %s\n", finding.c_str());
+      std::abort();
+    }
   }
   return 0;
 }

@@ -66,11 +66,13 @@ TEST_CASE_FIXTURE(Fixture, "hostile stream ids, types, JSON and ids are refused 
     refused("type", [&, type = type] { store.append("order-3", ExpectedVersion::any(), {make_event(type)}); }, why);
   }
   for (const std::string& data : std::vector<std::string>{"", "{nope", "[1,]", "NaN", "01", "{\"a\":1}}", "{'a':1}", "\"\x01\"",
-                                  "{\"a\":\"\xff\"}", std::string(100'000, '[')}) {
+                                  "{\"a\":\"\xff\"}", std::string(100'000, '['),
+                                  std::string("{\"a\":1}\0", 8), std::string("{\"a\":\"x\0y\"}", 12)}) {
     refused("data " + data.substr(0, 20), [&] { store.append("order-3", ExpectedVersion::any(), {make_event("T", data)}); },
             "data is not valid");
   }
-  for (const std::string& metadata : std::vector<std::string>{"[1]", "3", "{broken", R"({"correlation_id":5})",
+  for (const std::string& metadata : std::vector<std::string>{"[1]", "3", "{broken", std::string("{}\0", 3),
+                                                              std::string("{\"u\":\"\0\"}", 9), R"({"correlation_id":5})",
                                       R"({"correlation_id":"a","correlation_id":"b"})", R"({"user": })"}) {
     NewEvent e = make_event();
     e.metadata = metadata;
