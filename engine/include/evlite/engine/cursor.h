@@ -2,8 +2,8 @@
 //
 // The cursor fetches Options::read_page_events events at a time, each page in its own short read,
 // so memory stays bounded however long the log, and no read transaction stays open between pages
-// (a reader never holds back the WAL checkpoint). A read_all cursor without a count limit therefore
-// also yields events committed after it was created.
+// (a reader never holds back the WAL checkpoint). A read_all cursor without a count limit therefore also
+// yields events committed after it was created, as long as they commit before it reaches the end.
 //
 //   auto cursor = store.read_all({.from = Position{1}});
 //   while (cursor.next()) use(cursor.event());
