@@ -69,7 +69,8 @@ std::vector<std::string> place_orders(EventStore& store, const Settings& s, std:
                                .customer = fmt::format("customer-{}", random() % 40),
                                .shipping_address = {"12 Harbour Road", "Leith", "EH6 6LX", i % 3 ? "GB" : "FR"}};
       for (unsigned line = 0, lines = 1 + random() % 3; line < lines; ++line) {
-        command.lines.push_back({product(static_cast<int>(random() % kProducts)), 1 + random() % 3, 499 + 250 * line});
+        command.lines.push_back({product(static_cast<int>(random() % kProducts)),
+                                 static_cast<std::int64_t>(1 + random() % 3), 499 + 250 * line});
       }
       orders.execute(id, [&](const shop::Order& o) { return o.place(command); });
       ids[static_cast<std::size_t>(i)] = id;

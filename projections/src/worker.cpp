@@ -21,7 +21,8 @@ Worker::Worker(const EventStore& store, std::shared_ptr<Projection> projection, 
       options_(options),
       name_(projection_->name()),
       tables_(projection_->tables()),
-      filter_(projection_->filter()) {
+      filter_(projection_->filter()),
+      folding_(dynamic_cast<FoldingProjection*>(projection_.get())) {
   for (const std::string& table : tables_) validate_table_name(table);
   status_.name = name_;
   status_.version = projection_->version();
@@ -85,7 +86,32 @@ Outcome Worker::step() {
   return apply_batch(row);
 }
 
-void Worker::apply_all(const std::vector<RecordedEvent>& events, WriteContext& context) {
+bool Worker::fold_all(const std::vector<RecordedEvent>& events) {
+  if (folding_ == nullptr) return true;
+  folding_->discard();  // leftovers of a batch that lost its race
+  for (const RecordedEvent& event : events) {
+    try {
+      folding_->fold(event);
+    } catch (const std::exception& e) {
+      folding_->discard();
+      failure_ = Failure{e.what(), event.position};
+      return false;
+    }
+  }
+  return true;
+}
+
+void Worker::write_all(const std::vector<RecordedEvent>& events, WriteContext& context) {
+  if (folding_ != nullptr) {
+    try {
+      folding_->flush(context);
+    } catch (const std::exception& e) {
+      folding_->discard();
+      failure_ = Failure{e.what(), events.empty() ? Position{} : events.front().position};
+      throw BatchRolledBack{};
+    }
+    return;
+  }
   for (const RecordedEvent& event : events) {
     try {
       projection_->apply(event, context);
@@ -109,6 +135,7 @@ Outcome Worker::apply_batch(const ProjectionRow& row) {
       store_.read_all({.from = Position{checkpoint.value + 1}, .max_count = options_.batch_size, .filter = filter_})
           .drain();
   Position target = reached(events, checkpoint, head, options_.batch_size);
+  if (!fold_all(events)) return fault(failure_->error, failure_->at);
   bool committed = false;
   try {
     write_transaction(store_, *db_, [&] {
@@ -116,7 +143,7 @@ Outcome Worker::apply_batch(const ProjectionRow& row) {
       if (!now || now->generation != row.generation || now->rebuild_generation != row.rebuild_generation) return;
       // Another runner moved the checkpoint since we read it: its batch won; ours is dropped unapplied.
       if (checkpoints::load(*db_, name) != checkpoint) return;
-      apply_all(events, context_for(row.generation));
+      write_all(events, context_for(row.generation));
       committed = checkpoints::advance(*db_, name, checkpoint, target);
       if (!committed) throw BatchRolledBack{};
     });
@@ -167,12 +194,13 @@ Outcome Worker::rebuild_step(const ProjectionRow& row) {
       store_.read_all({.from = Position{rebuilt.value + 1}, .max_count = options_.batch_size, .filter = filter_})
           .drain();
   Position target = reached(events, rebuilt, head, options_.batch_size);
+  if (!fold_all(events)) return fault(failure_->error, failure_->at);
   try {
     write_transaction(store_, *db_, [&] {
       auto now = Bookkeeping(*db_).load(name_);
       if (!now || now->rebuild_generation != row.rebuild_generation) return;
       if (checkpoints::load(*db_, name) != rebuilt) return;
-      apply_all(events, context_for(*row.rebuild_generation));
+      write_all(events, context_for(*row.rebuild_generation));
       if (!checkpoints::advance(*db_, name, rebuilt, target)) throw BatchRolledBack{};
     });
   } catch (const BatchRolledBack&) {
@@ -195,7 +223,8 @@ Outcome Worker::swap(const ProjectionRow& row, Position rebuilt_to) {
       if (!now || now->rebuild_generation != next || checkpoints::load(*db_, name) != rebuilt_to) return;
       // Holding the write lock, nothing commits behind this read: it ends at the true head.
       auto events = store_.read_all({.from = Position{rebuilt_to.value + 1}, .filter = filter_}).drain();
-      apply_all(events, context_for(next));
+      if (!fold_all(events)) throw BatchRolledBack{};
+      write_all(events, context_for(next));
       final_position = std::max({rebuilt_to, store_.head_position(), events.empty() ? Position{} : events.back().position});
       books.point_views(tables_, next);
       books.finish_rebuild(name_);

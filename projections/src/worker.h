@@ -38,9 +38,13 @@ class Worker : public Consumer {
   Outcome swap(const ProjectionRow& row, Position rebuilt_to);
   Outcome fault(std::string error, Position at);
 
-  // Applies `events` with `context` inside the caller's transaction; on a throwing apply, records where
-  // and why in failure_ and throws to roll back.
-  void apply_all(const std::vector<RecordedEvent>& events, WriteContext& context);
+  // Folds `events` into the FoldingProjection's pending changes, before their transaction (a plain
+  // projection has nothing to do here). On a throwing fold, records where and why in failure_ and
+  // returns false.
+  bool fold_all(const std::vector<RecordedEvent>& events);
+  // Writes `events` with `context` inside the caller's transaction: flushes what fold_all gathered, or
+  // applies each event. On a throw, records where and why in failure_ and throws to roll back.
+  void write_all(const std::vector<RecordedEvent>& events, WriteContext& context);
   WriteContext& context_for(std::int64_t generation);
   std::map<std::string, std::string, std::less<>> tables_of(std::int64_t generation) const;
   void publish(ProjectionState state, Position checkpoint, Position rebuild_checkpoint);
@@ -52,6 +56,7 @@ class Worker : public Consumer {
   const std::string name_;
   const std::vector<std::string> tables_;
   const Filter filter_;
+  FoldingProjection* const folding_;  // projection_ when it folds, else null
 
   // Used only by the thread that steps.
   std::unique_ptr<SQLite::Database> db_;

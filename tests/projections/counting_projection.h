@@ -30,10 +30,7 @@ class CountingProjection : public projections::Projection {
   void apply(const RecordedEvent& event, projections::WriteContext& context) override {
     if (event.position.value == fail_at) throw std::runtime_error("poisoned event");
     ++applied;
-    auto& s = context.statement(sql_.c_str());
-    s.bind(1, event.stream_id);
-    s.bind(2, version_);
-    s.exec();
+    context.run(sql_.c_str(), event.stream_id, version_);
   }
 
  private:
@@ -41,6 +38,40 @@ class CountingProjection : public projections::Projection {
   std::int32_t version_;
   std::string sql_ = "INSERT INTO {" + name_ + "} (stream, n, version) VALUES (?1, 1, ?2) "
                      "ON CONFLICT (stream) DO UPDATE SET n = n + 1";
+};
+
+// The same read model, folded: counts per stream summed in memory, one upsert per stream and batch. It can
+// be told to refuse an event in fold(), or to fail its next flush().
+class FoldingCountingProjection : public projections::FoldingProjection {
+ public:
+  explicit FoldingCountingProjection(std::string name) : name_(std::move(name)) {}
+
+  std::atomic<std::int64_t> fail_at{0};       // fold() throws at this position (0: never)
+  std::atomic<bool> fail_next_flush{false};  // flush() throws once
+
+  std::string name() const override { return name_; }
+  std::int32_t version() const override { return 1; }
+  std::vector<std::string> tables() const override { return {name_}; }
+  Filter filter() const override { return {}; }
+  void create_schema(projections::WriteContext& context) const override {
+    context.exec("CREATE TABLE {" + name_ + "} (stream TEXT PRIMARY KEY, n INTEGER NOT NULL, version INTEGER NOT NULL)");
+  }
+  void fold(const RecordedEvent& event) override {
+    if (event.position.value == fail_at) throw std::runtime_error("poisoned event");
+    ++pending_[event.stream_id];
+  }
+  void flush(projections::WriteContext& context) override {
+    if (fail_next_flush.exchange(false)) throw std::runtime_error("disk on fire");
+    for (const auto& [stream, n] : pending_) context.run(sql_.c_str(), stream, n);
+    pending_.clear();
+  }
+  void discard() override { pending_.clear(); }
+
+ private:
+  std::string name_;
+  std::map<std::string, std::int64_t> pending_;
+  std::string sql_ = "INSERT INTO {" + name_ + "} (stream, n, version) VALUES (?1, ?2, 1) "
+                     "ON CONFLICT (stream) DO UPDATE SET n = n + excluded.n";
 };
 
 // stream → count, as the read model has it (empty when never built).

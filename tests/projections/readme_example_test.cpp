@@ -19,9 +19,7 @@ class Counts : public evlite::projections::Projection {
     c.exec("CREATE TABLE {counts} (stream TEXT PRIMARY KEY, n INTEGER NOT NULL)");
   }
   void apply(const evlite::RecordedEvent& e, evlite::projections::WriteContext& c) override {
-    auto& s = c.statement("INSERT INTO {counts} VALUES (?1, 1) ON CONFLICT (stream) DO UPDATE SET n = n + 1");
-    s.bind(1, e.stream_id);
-    s.exec();
+    c.run("INSERT INTO {counts} VALUES (?1, 1) ON CONFLICT (stream) DO UPDATE SET n = n + 1", e.stream_id);
   }
 };
 

@@ -101,6 +101,34 @@ TEST_CASE_FIXTURE(TempStore, "a handler that throws faults its projection at tha
   CHECK(runner.status("poisoned").state != ProjectionState::Faulted);
 }
 
+TEST_CASE_FIXTURE(TempStore, "a folding projection faults at the event its fold refuses, or at its batch's start when its flush throws") {
+  append_round_robin(store, 30, 3);
+  auto folding = std::make_shared<FoldingCountingProjection>("folding");
+  folding->fail_at = 17;
+  ProjectionRunner runner(store, {.batch_size = 5});
+  runner.add(folding);
+  CHECK_THROWS_AS(runner.run_until_caught_up(), ProjectionFaulted);
+  auto status = runner.status("folding");
+  CHECK(status.error_position == Position{17});
+  CHECK(status.error == "poisoned event");
+  CHECK(status.checkpoint == Position{15});
+
+  folding->fail_at = 0;
+  folding->fail_next_flush = true;
+  runner.restart("folding");
+  CHECK_THROWS_AS(runner.run_until_caught_up(), ProjectionFaulted);
+  status = runner.status("folding");
+  CHECK(status.error_position == Position{16});  // the flush stands for the whole batch 16..20
+  CHECK(status.error == "disk on fire");
+  CHECK(status.checkpoint == Position{15});
+
+  // Restarted, it applies everything exactly once: nothing of the refused batches was kept.
+  runner.restart("folding");
+  runner.run_until_caught_up();
+  ReadModels models(store);
+  CHECK(counts(models, "folding") == stream_versions(store));
+}
+
 TEST_CASE_FIXTURE(TempStore, "a projection killed at random instants and restarted equals a from-scratch rebuild") {
   append_round_robin(store, 400, 13);
   std::mt19937 random(5);  // fixed seed

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <random>
+#include <set>
+
 #include "evlite/aggregates/repository.h"
 #include "evlite/aggregates/shop/inventory.h"
 #include "evlite/aggregates/shop/order.h"
@@ -28,7 +31,85 @@ void catch_up(const EventStore& store) {
   runner.run_until_caught_up();
 }
 
+struct AllReadModels {
+  std::vector<InventoryRow> inventory;
+  std::vector<ShipmentRow> shipping;
+  std::vector<OrderSummaryRow> orders;
+  friend bool operator==(const AllReadModels&, const AllReadModels&) = default;
+};
+
+// The three read models built from scratch with batches of `batch_size` events.
+AllReadModels rebuilt_with_batches_of(const EventStore& store, int batch_size) {
+  ProjectionRunner runner(store, {.batch_size = batch_size});
+  for (auto& p : shop_projections()) {
+    reset(store, *p);
+    runner.add(p);
+  }
+  runner.run_until_caught_up();
+  ReadModels models(store);
+  return {query_inventory(models), query_shipping(models), query_orders(models)};
+}
+
+// Any order event but a second OrderPlaced, with a random payload.
+OrderEvent random_order_event(std::mt19937& random) {
+  switch (random() % 10) {
+    case 0: return StockReserved{"r"};
+    case 1: return OutOfStock{{"sku-1"}};
+    case 2: return PaymentCaptured{"p", 100};
+    case 3: return PaymentFailed{"declined"};
+    case 4: return OrderPaid{100};
+    case 5: return OrderReadyForShipment{"east"};
+    case 6: return OrderShipped{"DHL", "JD" + std::to_string(random() % 100)};
+    case 7: return OrderDelivered{"Ann"};
+    case 8: return OrderCancelled{"changed mind"};
+    default: return OrderNoteAdded{"note"};
+  }
+}
+
+InventoryEvent random_inventory_event(std::mt19937& random, const std::string& sku) {
+  auto quantity = static_cast<std::int64_t>(1 + random() % 5);
+  switch (random() % 5) {
+    case 0: return StockReceived{sku, quantity * 10};
+    case 1: return StockAdjusted{sku, -quantity, "damaged"};
+    case 2: return StockAllocated{sku, "o", quantity};
+    case 3: return StockReleased{sku, "o", quantity, "cancelled"};
+    default: return StockDispatched{sku, "o", quantity};
+  }
+}
+
 }  // namespace
+
+TEST_CASE_FIXTURE(TempStore, "folding a batch gives the read models that applying each event alone gives") {
+  // Events in any order the aggregates would refuse too (cancelled after shipped, shipped twice, events before
+  // OrderPlaced), interleaved across streams, so that a batch folds every combination of changes to a row.
+  std::mt19937 random(11);  // fixed seed
+  std::set<std::string> placed;
+  for (int round = 0; round < 600; ++round) {
+    std::string id = std::to_string(random() % 60);
+    std::string sku = "sku-" + std::to_string(random() % 5);
+    std::vector<StreamAppend> appends;
+    if (random() % 4 == 0) {
+      appends.push_back(
+          {"inventory-" + sku, ExpectedVersion::any(), {inventory_events().encode(random_inventory_event(random, sku))}});
+    } else if (!placed.contains(id) && random() % 3 != 0) {
+      placed.insert(id);
+      OrderPlaced event{id, "c-" + std::to_string(random() % 4), {{sku, 2, 150}}, {"1 Quay", "Leith", "EH6", "GB"}, "EUR"};
+      appends.push_back({"order-" + id, ExpectedVersion::any(), {order_events().encode(event)}});
+    } else {
+      appends.push_back({"order-" + id, ExpectedVersion::any(), {order_events().encode(random_order_event(random))}});
+    }
+    store.append_many(appends);
+  }
+  AllReadModels one_by_one = rebuilt_with_batches_of(store, 1);
+  REQUIRE(one_by_one.orders.size() > 30);
+  REQUIRE(one_by_one.inventory.size() == 5);
+  CHECK(rebuilt_with_batches_of(store, 3) == one_by_one);
+  CHECK(rebuilt_with_batches_of(store, 1000) == one_by_one);
+  // Each shipment state occurs, so that every fold path was taken.
+  std::set<std::string> states;
+  for (const auto& row : one_by_one.shipping) states.insert(row.state);
+  CHECK(states == std::set<std::string>{"cancelled", "delivered", "pending", "ready", "shipped"});
+}
 
 TEST_CASE_FIXTURE(TempStore, "inventory shows on hand, reserved and available per product from receipts, allocations and releases") {
   Repository<Inventory> stock(store);

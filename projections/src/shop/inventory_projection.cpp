@@ -8,7 +8,7 @@ namespace {
 constexpr const char* kCreate =
     "CREATE TABLE {inventory} (product TEXT PRIMARY KEY, on_hand INTEGER NOT NULL, reserved INTEGER NOT NULL, "
     "updated_at INTEGER NOT NULL) WITHOUT ROWID";
-// Every inventory event is a change of on hand and reserved; one upsert applies any of them.
+// Every inventory event is a change of on hand and reserved; one upsert applies any sum of them.
 constexpr const char* kChange =
     "INSERT INTO {inventory} (product, on_hand, reserved, updated_at) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (product) DO UPDATE SET on_hand = on_hand + excluded.on_hand, "
@@ -17,14 +17,14 @@ constexpr const char* kSelect =
     "SELECT product, on_hand, reserved, on_hand - reserved, updated_at FROM inventory "
     "WHERE ?1 = '' OR product = ?1 ORDER BY product";
 
-struct Change {
+struct Delta {
   std::int64_t on_hand;
   std::int64_t reserved;
 };
 
-Change change_of(const InventoryEvent& event) {
+Delta delta_of(const InventoryEvent& event) {
   return std::visit(
-      [](const auto& e) -> Change {
+      [](const auto& e) -> Delta {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, StockReceived>) return {e.quantity, 0};
         if constexpr (std::is_same_v<E, StockAdjusted>) return {e.delta, 0};
@@ -41,15 +41,18 @@ Filter InventoryProjection::filter() const { return {.categories = {std::string(
 
 void InventoryProjection::create_schema(projections::WriteContext& context) const { context.exec(kCreate); }
 
-void InventoryProjection::apply(const RecordedEvent& event, projections::WriteContext& context) {
+void InventoryProjection::fold(const RecordedEvent& event) {
   InventoryEvent decoded = inventory_events().decode(event);
-  Change change = change_of(decoded);
-  auto& s = context.statement(kChange);
-  s.bind(1, std::visit([](const auto& e) { return e.product; }, decoded));
-  s.bind(2, change.on_hand);
-  s.bind(3, change.reserved);
-  s.bind(4, detail::micros(event.recorded_at));
-  s.exec();
+  Delta delta = delta_of(decoded);
+  Change& change = pending_[std::visit([](const auto& e) { return e.product; }, decoded)];
+  change.on_hand += delta.on_hand;
+  change.reserved += delta.reserved;
+  change.at = detail::micros(event.recorded_at);
+}
+
+void InventoryProjection::flush(projections::WriteContext& context) {
+  for (const auto& [product, change] : pending_) context.run(kChange, product, change.on_hand, change.reserved, change.at);
+  pending_.clear();
 }
 
 std::vector<InventoryRow> query_inventory(projections::ReadModels& models, const std::string& product) {

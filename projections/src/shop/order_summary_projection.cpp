@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include "evlite/aggregates/shop/order.h"
 #include "evlite/projections/shop/read_models.h"
 #include "query.h"
@@ -47,33 +49,33 @@ void OrderSummaryProjection::create_schema(projections::WriteContext& context) c
   context.exec(kCreateStateIndex);
 }
 
-void OrderSummaryProjection::apply(const RecordedEvent& event, projections::WriteContext& context) {
+void OrderSummaryProjection::fold(const RecordedEvent& event) {
   OrderEvent decoded = order_events().decode(event);
   std::int64_t at = detail::micros(event.recorded_at);
   if (const auto* placed = std::get_if<OrderPlaced>(&decoded)) {
+    Change& change = pending_[placed->order_id];
+    if (change.placed) throw std::runtime_error(fmt::format("order {} is placed twice", placed->order_id));
     Order order;
     order.apply(decoded);  // the aggregate's own rules for item count and total
-    auto& s = context.statement(kInsert);
-    s.bind(1, placed->order_id);
-    s.bind(2, placed->customer);
-    s.bind(3, std::string(to_string(OrderState::Placed)));
-    s.bind(4, order.item_count());
-    s.bind(5, order.total());
-    s.bind(6, placed->currency);
-    s.bind(7, at);
-    s.exec();
+    change = {.placed = true, .customer = placed->customer, .currency = placed->currency,
+              .items = order.item_count(), .total = order.total(),
+              .state = std::string(to_string(OrderState::Placed)), .updated_at = at};
     return;
   }
-  auto& s = context.statement(kUpdate);
-  s.bind(1, event.stream_id.substr(Order::kCategory.size() + 1));
-  OrderState state = state_after(decoded);
-  if (state == OrderState::None) {
-    s.bind(2);
-  } else {
-    s.bind(2, std::string(to_string(state)));
+  Change& change = pending_[event.stream_id.substr(Order::kCategory.size() + 1)];
+  if (OrderState state = state_after(decoded); state != OrderState::None) change.state = to_string(state);
+  change.updated_at = at;
+}
+
+void OrderSummaryProjection::flush(projections::WriteContext& context) {
+  for (const auto& [order, c] : pending_) {
+    if (c.placed) {
+      context.run(kInsert, order, c.customer, c.state, c.items, c.total, c.currency, c.updated_at);
+    } else {
+      context.run(kUpdate, order, c.state.empty() ? std::nullopt : std::optional(c.state), c.updated_at);
+    }
   }
-  s.bind(3, at);
-  s.exec();
+  pending_.clear();
 }
 
 std::vector<OrderSummaryRow> query_orders(projections::ReadModels& models, const OrderQuery& query) {

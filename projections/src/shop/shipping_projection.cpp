@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include "evlite/aggregates/shop/order.h"
 #include "evlite/projections/shop/read_models.h"
 #include "query.h"
@@ -13,15 +15,14 @@ constexpr const char* kCreate =
 constexpr const char* kCreateStateIndex = "CREATE INDEX {shipping}_by_state ON {shipping} (state, shipment)";
 constexpr const char* kInsert =
     "INSERT INTO {shipping} (shipment, order_id, street, city, postcode, country, state, carrier, tracking, "
-    "created_at, updated_at) VALUES ('shipment-' || ?1, ?1, ?2, ?3, ?4, ?5, 'pending', '', '', ?6, ?6)";
-constexpr const char* kReady =
-    "UPDATE {shipping} SET state = 'ready', ready_at = ?2, updated_at = ?2 WHERE order_id = ?1";
-constexpr const char* kShipped =
-    "UPDATE {shipping} SET state = 'shipped', carrier = ?2, tracking = ?3, shipped_at = ?4, updated_at = ?4 "
-    "WHERE order_id = ?1";
-constexpr const char* kDelivered =
-    "UPDATE {shipping} SET state = 'delivered', delivered_at = ?2, updated_at = ?2 WHERE order_id = ?1";
-constexpr const char* kCancelled =
+    "created_at, ready_at, shipped_at, delivered_at, updated_at) "
+    "VALUES ('shipment-' || ?1, ?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), ?9, ?10, ?11, ?12, ?13)";
+// NULL parameters leave their column as it is.
+constexpr const char* kUpdate =
+    "UPDATE {shipping} SET state = ?2, carrier = coalesce(?3, carrier), tracking = coalesce(?4, tracking), "
+    "ready_at = coalesce(?5, ready_at), shipped_at = coalesce(?6, shipped_at), "
+    "delivered_at = coalesce(?7, delivered_at), updated_at = ?8 WHERE order_id = ?1";
+constexpr const char* kCancelUnlessShipped =
     "UPDATE {shipping} SET state = 'cancelled', updated_at = ?2 WHERE order_id = ?1 "
     "AND state NOT IN ('shipped', 'delivered')";
 constexpr const char* kSelect =
@@ -47,44 +48,65 @@ void ShippingProjection::create_schema(projections::WriteContext& context) const
   context.exec(kCreateStateIndex);
 }
 
-void ShippingProjection::apply(const RecordedEvent& event, projections::WriteContext& context) {
+void ShippingProjection::fold(const RecordedEvent& event) {
   std::int64_t at = detail::micros(event.recorded_at);
   std::string order = order_of(event);
-  auto simple = [&](const char* sql) {
-    auto& s = context.statement(sql);
-    s.bind(1, order);
-    s.bind(2, at);
-    s.exec();
+  auto change = pending_.find(order);
+  auto entry = [&]() -> Change& {
+    if (change == pending_.end()) change = pending_.emplace(order, Change{}).first;
+    return change->second;
+  };
+  auto move_to = [&](const char* state) -> Change& {
+    entry().state = state;
+    change->second.cancel_unless_shipped = false;
+    change->second.updated_at = at;
+    return change->second;
   };
   std::visit(
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, OrderPlaced>) {
-          auto& s = context.statement(kInsert);
-          s.bind(1, order);
-          s.bind(2, e.shipping_address.street);
-          s.bind(3, e.shipping_address.city);
-          s.bind(4, e.shipping_address.postcode);
-          s.bind(5, e.shipping_address.country);
-          s.bind(6, at);
-          s.exec();
+          if (change != pending_.end() && change->second.placed) {
+            throw std::runtime_error(fmt::format("order {} is placed twice", order));
+          }
+          entry() = Change{.placed = true, .street = e.shipping_address.street, .city = e.shipping_address.city,
+                          .postcode = e.shipping_address.postcode, .country = e.shipping_address.country,
+                          .created_at = at, .state = "pending", .updated_at = at};
         } else if constexpr (std::is_same_v<E, OrderShipped>) {
-          auto& s = context.statement(kShipped);
-          s.bind(1, order);
-          s.bind(2, e.carrier);
-          s.bind(3, e.tracking);
-          s.bind(4, at);
-          s.exec();
+          Change& shipped = move_to("shipped");
+          shipped.carrier = e.carrier;
+          shipped.tracking = e.tracking;
+          shipped.shipped_at = at;
         } else if constexpr (std::is_same_v<E, OrderReadyForShipment>) {
-          simple(kReady);
+          move_to("ready").ready_at = at;
         } else if constexpr (std::is_same_v<E, OrderDelivered>) {
-          simple(kDelivered);
+          move_to("delivered").delivered_at = at;
         } else if constexpr (std::is_same_v<E, OrderCancelled> || std::is_same_v<E, OutOfStock> ||
                              std::is_same_v<E, PaymentFailed>) {
-          simple(kCancelled);  // it will not ship
+          // It will not ship, unless it already did. When this batch does not know the state, the stored
+          // one decides.
+          bool known =
+              change != pending_.end() && !change->second.state.empty() && !change->second.cancel_unless_shipped;
+          if (known && (change->second.state == "shipped" || change->second.state == "delivered")) return;
+          move_to("cancelled").cancel_unless_shipped = !known;
         }
       },
       order_events().decode(event));
+}
+
+void ShippingProjection::flush(projections::WriteContext& context) {
+  for (const auto& [order, c] : pending_) {
+    if (c.placed) {
+      context.run(kInsert, order, c.street, c.city, c.postcode, c.country, c.state, c.carrier, c.tracking, c.created_at,
+                  c.ready_at, c.shipped_at, c.delivered_at, c.updated_at);
+    } else if (c.cancel_unless_shipped) {
+      context.run(kCancelUnlessShipped, order, c.updated_at);
+    } else {
+      context.run(kUpdate, order, c.state, c.carrier, c.tracking, c.ready_at, c.shipped_at, c.delivered_at,
+                  c.updated_at);
+    }
+  }
+  pending_.clear();
 }
 
 std::vector<ShipmentRow> query_shipping(projections::ReadModels& models, const ShippingQuery& query) {

@@ -14,12 +14,16 @@
 // This is the one public header that exposes SQLiteCpp (STYLE.md): apply() writes through the runner's
 // open connection and transaction. A projection never appends to the store.
 //
+// A projection implements apply(), one event at a time in the batch's transaction; or, to go faster,
+// derives from FoldingProjection (below) and folds a batch in memory before writing each changed row once.
+//
 // Thread safety: the runner calls a projection from one thread at a time.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,12 +49,35 @@ class WriteContext {
   // and with its bindings cleared. `sql` must be a string literal: its address is the cache key.
   SQLite::Statement& statement(const char* sql);
 
+  // Runs the cached statement for `sql` once, with `args` bound to ?1, ?2, … in order (an empty
+  // std::optional binds NULL).
+  template <typename... Args>
+  void run(const char* sql, const Args&... args) {
+    SQLite::Statement& s = statement(sql);
+    int index = 0;
+    (bind_one(s, ++index, args), ...);
+    s.exec();
+  }
+
   // Runs `sql` (resolved) once, e.g. DDL in create_schema().
   void exec(std::string_view sql);
 
   SQLite::Database& db() { return db_; }
 
  private:
+  template <typename T>
+  static void bind_one(SQLite::Statement& s, int index, const T& value) {
+    s.bind(index, value);
+  }
+  template <typename T>
+  static void bind_one(SQLite::Statement& s, int index, const std::optional<T>& value) {
+    if (value) {
+      s.bind(index, *value);
+    } else {
+      s.bind(index);
+    }
+  }
+
   SQLite::Database& db_;
   std::map<std::string, std::string, std::less<>> tables_;
   std::map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
@@ -79,6 +106,33 @@ class Projection {
   // Applies one event. Throwing faults the projection at this event: its batch is rolled back and its
   // checkpoint stays before the event.
   virtual void apply(const RecordedEvent& event, WriteContext& context) = 0;
+};
+
+// A projection that folds a batch of events into pending row changes in memory, then writes each changed
+// row once (the way Marten's aggregating projections group a batch by document). The runner calls fold()
+// for every event of a batch before it opens the batch's write transaction, so decoding and folding never
+// hold the store's write lock, and then flush() inside that transaction. The read model must come out as
+// if each event had been applied alone: a batch of one is exactly that (apply() below).
+//
+// Events are interpreted, and refused, in fold(): a fold() that throws faults the projection at that
+// event. flush() only writes; if it throws anyway (a constraint the fold could not foresee, a full disk),
+// the projection faults at the first event of the batch.
+class FoldingProjection : public Projection {
+ public:
+  // Adds one event to the pending changes. Reads no tables: it runs outside any transaction.
+  virtual void fold(const RecordedEvent& event) = 0;
+
+  // Writes the pending changes in the runner's transaction, and forgets them.
+  virtual void flush(WriteContext& context) = 0;
+
+  // Forgets the pending changes unwritten: their batch failed or another runner applied it first.
+  virtual void discard() = 0;
+
+  void apply(const RecordedEvent& event, WriteContext& context) final {
+    discard();
+    fold(event);
+    flush(context);
+  }
 };
 
 }  // namespace evlite::projections
