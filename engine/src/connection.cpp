@@ -31,7 +31,6 @@ void configure(SQLite::Database& db, const Options& options, Role role) {
   std::int64_t cache = role == Role::Writer ? options.write_cache_bytes : options.read_cache_bytes;
   db.exec(fmt::format("PRAGMA cache_size = {}", -(cache / 1024)));  // negative: KiB, not pages
   if (role == Role::Writer) {
-    db.exec(fmt::format("PRAGMA wal_autocheckpoint = {}", options.wal_autocheckpoint_pages));
     if (options.max_file_bytes > 0) {
       std::int64_t page = db.execAndGet("PRAGMA page_size").getInt64();
       db.exec(fmt::format("PRAGMA max_page_count = {}", std::max<std::int64_t>(1, options.max_file_bytes / page)));

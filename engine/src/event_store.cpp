@@ -46,7 +46,11 @@ void CommitSignal::wake_all() {
 }  // namespace detail
 
 EventStore::Impl::Impl(std::filesystem::path path_in, Options options_in)
-    : path(std::move(path_in)), path_text(path.string()), options(options_in), readers(path, options) {}
+    : path(std::move(path_in)),
+      path_text(path.string()),
+      options(options_in),
+      checkpointer(path, options),
+      readers(path, options) {}
 
 namespace {
 
@@ -87,6 +91,7 @@ EventStore EventStore::open(const std::filesystem::path& path, const Options& op
     impl->schema_version = detail::open_schema(db, path, options.busy_timeout);
     detail::configure(db, options, detail::Role::Writer);
     impl->writer = std::make_unique<detail::Connection>(std::move(db));
+    impl->checkpointer.attach(impl->writer->db);
   });
   return EventStore(std::move(impl));
 }

@@ -21,6 +21,9 @@ void write_transaction(const EventStore& store, SQLite::Database& db, const std:
     // Writers of one process queue on the store's write lock instead of meeting in SQLite's busy handler,
     // whose growing sleeps can starve an appender behind a stream of projection batches.
     std::lock_guard lock(impl.write_mutex);
+    // The store's checkpointer copies the WAL, not this commit; only for this write, since the connection
+    // may outlive the store.
+    detail::Checkpointer::Attached attached(impl.checkpointer, db);
     detail::write_transaction(db, impl.options.busy_timeout, context, body);
   });
   impl.commits.notify();

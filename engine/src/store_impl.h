@@ -8,9 +8,11 @@
 #include <mutex>
 #include <string>
 
+#include "checkpointer.h"
 #include "connection.h"
 #include "group_commit.h"
 #include "errors_internal.h"
+#include "fair_mutex.h"
 #include "evlite/engine/event_store.h"
 
 namespace evlite {
@@ -66,7 +68,8 @@ struct EventStore::Impl {
   const Options options;
   int schema_version = 0;
 
-  std::mutex write_mutex;
+  detail::Checkpointer checkpointer;  // before writer: its commits report here until it closes
+  detail::FairMutex write_mutex;
   std::unique_ptr<detail::Connection> writer;  // Guarded by write_mutex
 
   detail::ConnectionPool readers;

@@ -6,6 +6,7 @@
 
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "evlite/engine/errors.h"
 
@@ -125,21 +126,39 @@ void Bookkeeping::drop_views(const std::vector<std::string>& tables) {
   for (const std::string& table : tables) db_.exec(fmt::format("DROP VIEW IF EXISTS \"{}\"", table));
 }
 
-void Bookkeeping::drop_generations(const std::vector<std::string>& tables, std::vector<std::int64_t> keep) {
+std::vector<std::string> Bookkeeping::stale_generations(const std::vector<std::string>& tables,
+                                                       const std::vector<std::int64_t>& keep) {
   SQLite::Statement s(db_, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB ?1");
+  std::vector<std::string> stale;
   for (const std::string& table : tables) {
-    std::vector<std::string> doomed;
     s.reset();
     s.bind(1, table + "_g[0-9]*");
     while (s.executeStep()) {
       std::string name = s.getColumn(0).getString();
       std::string suffix = name.substr(table.size() + 2);
       if (suffix.find_first_not_of("0123456789") != std::string::npos) continue;
-      if (std::find(keep.begin(), keep.end(), std::stoll(suffix)) == keep.end()) doomed.push_back(name);
+      if (std::find(keep.begin(), keep.end(), std::stoll(suffix)) == keep.end()) stale.push_back(name);
     }
-    s.reset();
-    for (const std::string& name : doomed) db_.exec(fmt::format("DROP TABLE IF EXISTS \"{}\"", name));
   }
+  return stale;
+}
+
+void Bookkeeping::drop_generations(const std::vector<std::string>& tables, const std::vector<std::int64_t>& keep) {
+  for (const std::string& name : stale_generations(tables, keep)) {
+    db_.exec(fmt::format("DROP TABLE IF EXISTS \"{}\"", name));
+  }
+}
+
+void Bookkeeping::shrink_or_drop(const std::string& physical, int rows) {
+  // The key to delete by: the primary key's columns, or the rowid of a table without one.
+  std::vector<std::string> key;
+  SQLite::Statement columns(db_, "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk");
+  columns.bind(1, physical);
+  while (columns.executeStep()) key.push_back(fmt::format("\"{}\"", columns.getColumn(0).getString()));
+  std::string by = key.empty() ? "rowid" : fmt::format("({})", fmt::join(key, ", "));
+  int deleted = db_.exec(fmt::format("DELETE FROM \"{0}\" WHERE {1} IN (SELECT {1} FROM \"{0}\" LIMIT {2})",
+                                     physical, by, rows));
+  if (deleted < rows) db_.exec(fmt::format("DROP TABLE \"{}\"", physical));
 }
 
 bool Bookkeeping::has_view(std::string_view table) {

@@ -50,8 +50,15 @@ class Bookkeeping {
   // Points the view of each table at `generation`.
   void point_views(const std::vector<std::string>& tables, std::int64_t generation);
   void drop_views(const std::vector<std::string>& tables);
-  // Drops every generation of the tables except `keep` (leftovers of a crash or of a swap).
-  void drop_generations(const std::vector<std::string>& tables, std::vector<std::int64_t> keep);
+  // The physical tables of every generation of `tables` except `keep`: leftovers of a swap or a crash.
+  std::vector<std::string> stale_generations(const std::vector<std::string>& tables,
+                                             const std::vector<std::int64_t>& keep);
+  // Drops every generation of the tables except `keep`, at once.
+  void drop_generations(const std::vector<std::string>& tables, const std::vector<std::int64_t>& keep);
+  // Deletes up to `rows` rows of the physical table `physical`, and drops it once it is empty: a big table
+  // goes in slices of short transactions, where one DROP TABLE would hold the write lock while it reads
+  // every page.
+  void shrink_or_drop(const std::string& physical, int rows);
   // True when the view of `table` exists: the read model has been built at least once.
   bool has_view(std::string_view table);
 

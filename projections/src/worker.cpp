@@ -13,6 +13,9 @@ namespace {
 // Thrown inside a batch transaction to roll it back after apply() failed; never leaves this file.
 struct BatchRolledBack {};
 
+// Rows of a stale generation deleted per transaction: a few milliseconds of the write lock.
+constexpr int kStaleRowsPerSlice = 1000;
+
 }  // namespace
 
 Worker::Worker(const EventStore& store, std::shared_ptr<Projection> projection, const RunnerOptions& options)
@@ -78,6 +81,7 @@ Outcome Worker::step() {
     return Outcome::Faulted;
   }
   std::int32_t code = projection_->version();
+  if (stale_left_) remove_stale();
   if (row.version > code && !row.rebuild_generation) {
     return fault(fmt::format("the stored read model is version {}, newer than this code's version {}", row.version, code),
                  Position{0});
@@ -236,9 +240,6 @@ Outcome Worker::swap(const ProjectionRow& row, Position rebuilt_to) {
     if (failure_) return fault(failure_->error, failure_->at);
   }
   if (swapped) {
-    // Dropping the old tables can take a while on a big read model; nobody reads them any more, so it
-    // happens after the swap, in its own transaction.
-    write_transaction(store_, *db_, [&] { Bookkeeping(*db_).drop_generations(tables_, {next}); });
     contexts_.erase(row.generation);
     {
       std::lock_guard lock(mutex_);
@@ -246,8 +247,29 @@ Outcome Worker::swap(const ProjectionRow& row, Position rebuilt_to) {
       status_.generation = next;
     }
     publish(ProjectionState::CaughtUp, final_position, {});
+    remove_stale();  // the old generation: nobody reads it any more
   }
   return Outcome::Progressed;
+}
+
+void Worker::remove_stale() {
+  // One short transaction per slice: appends and the other projections get the write lock in between.
+  bool left = true;
+  while (left) {
+    left = false;
+    write_transaction(store_, *db_, [&] {
+      Bookkeeping books(*db_);
+      auto now = books.load(name_);
+      if (!now) return;
+      std::vector<std::int64_t> keep{now->generation};
+      if (now->rebuild_generation) keep.push_back(*now->rebuild_generation);
+      auto stale = books.stale_generations(tables_, keep);
+      if (stale.empty()) return;
+      books.shrink_or_drop(stale.front(), kStaleRowsPerSlice);
+      left = true;
+    });
+  }
+  stale_left_ = false;
 }
 
 Outcome Worker::fault(std::string error, Position at) {  // by value: callers pass failure_, reset below

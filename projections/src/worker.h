@@ -37,6 +37,9 @@ class Worker : public Consumer {
   Outcome rebuild_step(const ProjectionRow& row);
   Outcome swap(const ProjectionRow& row, Position rebuilt_to);
   Outcome fault(std::string error, Position at);
+  // Removes the tables of generations that are neither served nor being rebuilt, a slice of rows per
+  // transaction, so that dropping a big old read model never holds the write lock for long.
+  void remove_stale();
 
   // Folds `events` into the FoldingProjection's pending changes, before their transaction (a plain
   // projection has nothing to do here). On a throwing fold, records where and why in failure_ and
@@ -61,6 +64,7 @@ class Worker : public Consumer {
   // Used only by the thread that steps.
   std::unique_ptr<SQLite::Database> db_;
   bool registered_ = false;
+  bool stale_left_ = true;  // a crash before this runner started may have left old tables
   std::map<std::int64_t, std::unique_ptr<WriteContext>> contexts_;  // by generation
   struct Failure {
     std::string error;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "counting_projection.h"
+#include "evlite/engine/sqlite_access.h"
 #include "evlite/projections/runner.h"
 #include "support/temp_store.h"
 
@@ -199,6 +200,37 @@ TEST_CASE_FIXTURE(TempStore, "bumping a projection's version rebuilds its read m
   REQUIRE(version.executeStep());
   CHECK(version.getColumn(0).getInt() == 2);
   CHECK_FALSE(version.executeStep());
+}
+
+TEST_CASE_FIXTURE(TempStore, "a swap removes the old generation in slices, and a runner removes what a crash left") {
+  std::vector<StreamAppend> appends;
+  for (int i = 0; i < 2500; ++i) appends.push_back({"thing-" + std::to_string(i), ExpectedVersion::any(), {make_event()}});
+  store.append_many(appends);  // 2,500 rows in the read model: three slices
+  auto tables = [&] {
+    std::vector<std::string> names;
+    ReadModels models(store);
+    SQLite::Statement s(models.db(), "SELECT name FROM sqlite_schema WHERE name GLOB 'counting_g*' ORDER BY name");
+    while (s.executeStep()) names.push_back(s.getColumn(0).getString());
+    return names;
+  };
+  {
+    ProjectionRunner runner(store);
+    runner.add(std::make_shared<CountingProjection>("counting", 1));
+    runner.run_until_caught_up();
+    runner.rebuild("counting");
+  }
+  CHECK(tables() == std::vector<std::string>{"counting_g2"});
+
+  // A generation left behind, as by a crash between the swap and the end of the clean-up.
+  auto db = open_connection(store);
+  db->exec("CREATE TABLE counting_g1 AS SELECT * FROM counting_g2");
+  ProjectionRunner runner(store);
+  auto counting = std::make_shared<CountingProjection>("counting", 1);
+  runner.add(counting);
+  runner.run_until_caught_up();
+  CHECK(tables() == std::vector<std::string>{"counting_g2"});
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
 }
 
 TEST_CASE_FIXTURE(TempStore, "rebuild on request while appends continue: readers never see a partial or empty read model") {

@@ -1,0 +1,84 @@
+#include "checkpointer.h"
+
+#include <sqlite3.h>
+
+#include "connection.h"
+
+namespace evlite::detail {
+
+Checkpointer::Checkpointer(std::filesystem::path path, Options options)
+    : path_(std::move(path)), options_(std::move(options)) {}
+
+Checkpointer::~Checkpointer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Checkpointer::attach(SQLite::Database& db) {
+  // Replaces SQLite's own automatic checkpoint, which is a WAL hook too.
+  sqlite3_wal_hook(
+      db.getHandle(),
+      [](void* self, sqlite3* committing, const char*, int frames) {
+        static_cast<Checkpointer*>(self)->committed(committing, frames);
+        return SQLITE_OK;
+      },
+      this);
+}
+
+Checkpointer::Attached::~Attached() { sqlite3_wal_hook(db_.getHandle(), nullptr, nullptr); }
+
+std::int64_t Checkpointer::checkpoints() {
+  std::lock_guard lock(mutex_);
+  return checkpoints_;
+}
+
+void Checkpointer::committed(sqlite3* committing, int frames) {
+  if (frames < options_.wal_autocheckpoint_pages) return;
+  if (frames >= kBehindFactor * options_.wal_autocheckpoint_pages) {
+    // Writers outpace the thread: a checkpoint only resets the WAL when no commit came while it copied.
+    // This writer copies it now, as SQLite's own automatic checkpoint would, so the WAL stays bounded;
+    // after the thread's checkpoint, if one is running, which would make this one give up as busy.
+    std::lock_guard copying(copying_);
+    sqlite3_wal_checkpoint_v2(committing, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    requested_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  }
+  wake_.notify_one();
+}
+
+void Checkpointer::run() {
+  std::unique_ptr<SQLite::Database> db;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return requested_ || stopping_; });
+      if (stopping_) return;
+      requested_ = false;  // commits during this checkpoint ask for the next one
+    }
+    try {
+      if (!db) {
+        db = std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
+        configure(*db, options_, Role::Reader);  // its synchronous setting decides how the copy is flushed
+      }
+      // SQLITE_BUSY means another process is checkpointing; a later commit asks again. A checkpoint held
+      // back by readers copies what it can.
+      std::lock_guard copying(copying_);
+      sqlite3_wal_checkpoint_v2(db->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } catch (const std::exception&) {
+      db.reset();  // the file could not be opened now; the WAL just grows until a later attempt works
+    }
+    std::lock_guard lock(mutex_);
+    ++checkpoints_;
+  }
+}
+
+}  // namespace evlite::detail
