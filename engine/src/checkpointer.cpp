@@ -23,13 +23,19 @@ void Checkpointer::attach(SQLite::Database& db) {
   sqlite3_wal_hook(
       db.getHandle(),
       [](void* self, sqlite3* committing, const char*, int frames) {
-        static_cast<Checkpointer*>(self)->committed(committing, frames);
+        try {
+          static_cast<Checkpointer*>(self)->committed(committing, frames);
+        } catch (...) {  // called from SQLite's C code: a failure here only postpones a checkpoint
+        }
         return SQLITE_OK;
       },
       this);
 }
 
-Checkpointer::Attached::~Attached() { sqlite3_wal_hook(db_.getHandle(), nullptr, nullptr); }
+Checkpointer::Attached::~Attached() {
+  // Outside the store's writes the connection checkpoints itself again, as any SQLite connection does.
+  sqlite3_wal_autocheckpoint(db_.getHandle(), pages_);
+}
 
 std::int64_t Checkpointer::checkpoints() {
   std::lock_guard lock(mutex_);
@@ -37,8 +43,9 @@ std::int64_t Checkpointer::checkpoints() {
 }
 
 void Checkpointer::committed(sqlite3* committing, int frames) {
-  if (frames < options_.wal_autocheckpoint_pages) return;
-  if (frames >= kBehindFactor * options_.wal_autocheckpoint_pages) {
+  std::int64_t threshold = options_.wal_autocheckpoint_pages;
+  if (threshold <= 0 || frames < threshold) return;  // 0 or less: no automatic checkpoints, as in SQLite
+  if (frames >= kBehindFactor * threshold) {
     // Writers outpace the thread: a checkpoint only resets the WAL when no commit came while it copied.
     // This writer copies it now, as SQLite's own automatic checkpoint would, so the WAL stays bounded;
     // after the thread's checkpoint, if one is running, which would make this one give up as busy.

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -34,23 +35,28 @@ class Checkpointer {
   // REQUIRES: `db` does not outlive the checkpointer (else use Attached).
   void attach(SQLite::Database& db);
 
-  // Attaches `db` for the guard's lifetime only: after it, `db` neither reports nor checkpoints itself.
+  // Attaches `db` for the guard's lifetime only; after it, `db` checkpoints itself (SQLite's automatic
+  // checkpoint at the same threshold).
   class Attached {
    public:
-    Attached(Checkpointer& checkpointer, SQLite::Database& db) : db_(db) { checkpointer.attach(db); }
+    Attached(Checkpointer& checkpointer, SQLite::Database& db)
+        : db_(db), pages_(checkpointer.options_.wal_autocheckpoint_pages) {
+      checkpointer.attach(db);
+    }
     ~Attached();
     Attached(const Attached&) = delete;
     Attached& operator=(const Attached&) = delete;
 
    private:
     SQLite::Database& db_;
+    int pages_;
   };
 
   // Checkpoints run so far (for tests).
   std::int64_t checkpoints();
 
  private:
-  static constexpr int kBehindFactor = 4;
+  static constexpr std::int64_t kBehindFactor = 4;
 
   // A commit on `committing` left `frames` frames in the WAL.
   void committed(sqlite3* committing, int frames);

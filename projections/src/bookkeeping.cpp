@@ -18,6 +18,13 @@ std::int64_t now_micros() {
       .count();
 }
 
+// `name` as an SQL identifier: in double quotes, with any double quote doubled.
+std::string quoted_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 void run(SQLite::Database& db, const char* sql, std::string_view name) {
   SQLite::Statement s(db, sql);
   s.bind(1, std::string(name));
@@ -154,11 +161,11 @@ void Bookkeeping::shrink_or_drop(const std::string& physical, int rows) {
   std::vector<std::string> key;
   SQLite::Statement columns(db_, "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk");
   columns.bind(1, physical);
-  while (columns.executeStep()) key.push_back(fmt::format("\"{}\"", columns.getColumn(0).getString()));
-  std::string by = key.empty() ? "rowid" : fmt::format("({})", fmt::join(key, ", "));
-  int deleted = db_.exec(fmt::format("DELETE FROM \"{0}\" WHERE {1} IN (SELECT {1} FROM \"{0}\" LIMIT {2})",
-                                     physical, by, rows));
-  if (deleted < rows) db_.exec(fmt::format("DROP TABLE \"{}\"", physical));
+  while (columns.executeStep()) key.push_back(quoted_identifier(columns.getColumn(0).getString()));
+  std::string by = key.empty() ? "rowid" : fmt::format("{}", fmt::join(key, ", "));
+  int deleted = db_.exec(fmt::format("DELETE FROM {0} WHERE ({1}) IN (SELECT {1} FROM {0} LIMIT {2})",
+                                     quoted_identifier(physical), by, rows));
+  if (deleted < rows) db_.exec(fmt::format("DROP TABLE {}", quoted_identifier(physical)));
 }
 
 bool Bookkeeping::has_view(std::string_view table) {

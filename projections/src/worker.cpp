@@ -16,6 +16,21 @@ struct BatchRolledBack {};
 // Rows of a stale generation deleted per transaction: a few milliseconds of the write lock.
 constexpr int kStaleRowsPerSlice = 1000;
 
+// Forgets a FoldingProjection's pending changes once their batch is over, committed or not. Not before:
+// a write transaction may run its body, and so flush(), more than once.
+class DiscardAfter {
+ public:
+  explicit DiscardAfter(FoldingProjection* folding) : folding_(folding) {}
+  ~DiscardAfter() {
+    if (folding_ != nullptr) folding_->discard();
+  }
+  DiscardAfter(const DiscardAfter&) = delete;
+  DiscardAfter& operator=(const DiscardAfter&) = delete;
+
+ private:
+  FoldingProjection* folding_;
+};
+
 }  // namespace
 
 Worker::Worker(const EventStore& store, std::shared_ptr<Projection> projection, const RunnerOptions& options)
@@ -92,7 +107,7 @@ Outcome Worker::step() {
 
 bool Worker::fold_all(const std::vector<RecordedEvent>& events) {
   if (folding_ == nullptr) return true;
-  folding_->discard();  // leftovers of a batch that lost its race
+  folding_->discard();  // swap() folds inside its transaction body, which a retry runs again
   for (const RecordedEvent& event : events) {
     try {
       folding_->fold(event);
@@ -110,7 +125,6 @@ void Worker::write_all(const std::vector<RecordedEvent>& events, WriteContext& c
     try {
       folding_->flush(context);
     } catch (const std::exception& e) {
-      folding_->discard();
       failure_ = Failure{e.what(), events.empty() ? Position{} : events.front().position};
       throw BatchRolledBack{};
     }
@@ -140,6 +154,7 @@ Outcome Worker::apply_batch(const ProjectionRow& row) {
           .drain();
   Position target = reached(events, checkpoint, head, options_.batch_size);
   if (!fold_all(events)) return fault(failure_->error, failure_->at);
+  DiscardAfter discard(folding_);
   bool committed = false;
   try {
     write_transaction(store_, *db_, [&] {
@@ -199,6 +214,7 @@ Outcome Worker::rebuild_step(const ProjectionRow& row) {
           .drain();
   Position target = reached(events, rebuilt, head, options_.batch_size);
   if (!fold_all(events)) return fault(failure_->error, failure_->at);
+  DiscardAfter discard(folding_);
   try {
     write_transaction(store_, *db_, [&] {
       auto now = Bookkeeping(*db_).load(name_);
@@ -218,6 +234,7 @@ Outcome Worker::swap(const ProjectionRow& row, Position rebuilt_to) {
   std::int64_t next = *row.rebuild_generation;
   Position final_position;
   bool swapped = false;
+  DiscardAfter discard(folding_);
   try {
     // The final catch-up and the swap: one transaction, short because at most about a batch is left.
     write_transaction(store_, *db_, [&] {

@@ -63,7 +63,6 @@ class FoldingCountingProjection : public projections::FoldingProjection {
   void flush(projections::WriteContext& context) override {
     if (fail_next_flush.exchange(false)) throw std::runtime_error("disk on fire");
     for (const auto& [stream, n] : pending_) context.run(sql_.c_str(), stream, n);
-    pending_.clear();
   }
   void discard() override { pending_.clear(); }
 

@@ -32,6 +32,23 @@ class DyingProjection : public CountingProjection {
   std::int64_t die_at_;
 };
 
+// One row per event in two tables: one keyed by (stream, version) WITHOUT ROWID, one with no key (rowid).
+class PairsProjection : public Projection {
+ public:
+  std::string name() const override { return "pairs"; }
+  std::int32_t version() const override { return 1; }
+  std::vector<std::string> tables() const override { return {"pairs", "pair_log"}; }
+  Filter filter() const override { return {}; }
+  void create_schema(WriteContext& context) const override {
+    context.exec("CREATE TABLE {pairs} (stream TEXT, version INTEGER, PRIMARY KEY (stream, version)) WITHOUT ROWID");
+    context.exec("CREATE TABLE {pair_log} (position INTEGER NOT NULL)");
+  }
+  void apply(const RecordedEvent& event, WriteContext& context) override {
+    context.run("INSERT INTO {pairs} VALUES (?1, ?2)", event.stream_id, event.version.value);
+    context.run("INSERT INTO {pair_log} VALUES (?1)", event.position.value);
+  }
+};
+
 // Runs `body` in a forked child that must die by SIGKILL; returns once it has.
 template <class Body>
 void in_child_killed(Body body) {
@@ -205,30 +222,32 @@ TEST_CASE_FIXTURE(TempStore, "bumping a projection's version rebuilds its read m
 TEST_CASE_FIXTURE(TempStore, "a swap removes the old generation in slices, and a runner removes what a crash left") {
   std::vector<StreamAppend> appends;
   for (int i = 0; i < 2500; ++i) appends.push_back({"thing-" + std::to_string(i), ExpectedVersion::any(), {make_event()}});
-  store.append_many(appends);  // 2,500 rows in the read model: three slices
+  store.append_many(appends);  // 2,500 rows in each table: three slices each
   auto tables = [&] {
     std::vector<std::string> names;
     ReadModels models(store);
-    SQLite::Statement s(models.db(), "SELECT name FROM sqlite_schema WHERE name GLOB 'counting_g*' ORDER BY name");
+    SQLite::Statement s(models.db(), "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB '*_g[0-9]*' "
+                                     "ORDER BY name");
     while (s.executeStep()) names.push_back(s.getColumn(0).getString());
     return names;
   };
   {
     ProjectionRunner runner(store);
-    runner.add(std::make_shared<CountingProjection>("counting", 1));
+    runner.add(std::make_shared<CountingProjection>("counting", 1));  // a one-column key
+    runner.add(std::make_shared<PairsProjection>());                  // a two-column key, and a rowid table
     runner.run_until_caught_up();
     runner.rebuild("counting");
+    runner.rebuild("pairs");
   }
-  CHECK(tables() == std::vector<std::string>{"counting_g2"});
+  CHECK(tables() == std::vector<std::string>{"counting_g2", "pair_log_g2", "pairs_g2"});
 
   // A generation left behind, as by a crash between the swap and the end of the clean-up.
   auto db = open_connection(store);
   db->exec("CREATE TABLE counting_g1 AS SELECT * FROM counting_g2");
   ProjectionRunner runner(store);
-  auto counting = std::make_shared<CountingProjection>("counting", 1);
-  runner.add(counting);
+  runner.add(std::make_shared<CountingProjection>("counting", 1));
   runner.run_until_caught_up();
-  CHECK(tables() == std::vector<std::string>{"counting_g2"});
+  CHECK(tables() == std::vector<std::string>{"counting_g2", "pair_log_g2", "pairs_g2"});
   ReadModels models(store);
   CHECK(counts(models, "counting") == stream_versions(store));
 }

@@ -52,7 +52,6 @@ void InventoryProjection::fold(const RecordedEvent& event) {
 
 void InventoryProjection::flush(projections::WriteContext& context) {
   for (const auto& [product, change] : pending_) context.run(kChange, product, change.on_hand, change.reserved, change.at);
-  pending_.clear();
 }
 
 std::vector<InventoryRow> query_inventory(projections::ReadModels& models, const std::string& product) {

@@ -75,7 +75,6 @@ void OrderSummaryProjection::flush(projections::WriteContext& context) {
       context.run(kUpdate, order, c.state.empty() ? std::nullopt : std::optional(c.state), c.updated_at);
     }
   }
-  pending_.clear();
 }
 
 std::vector<OrderSummaryRow> query_orders(projections::ReadModels& models, const OrderQuery& query) {

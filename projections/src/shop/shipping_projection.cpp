@@ -106,7 +106,6 @@ void ShippingProjection::flush(projections::WriteContext& context) {
                   c.updated_at);
     }
   }
-  pending_.clear();
 }
 
 std::vector<ShipmentRow> query_shipping(projections::ReadModels& models, const ShippingQuery& query) {

@@ -57,7 +57,7 @@ struct Options {
   int group_commit_max_events = 10'000;
 
   // WAL pages after which a background thread checkpoints the WAL into the database (PASSIVE: appends go
-  // on meanwhile; no commit waits for the copy). Default: 10,000.
+  // on meanwhile; no commit waits for the copy). 0 turns automatic checkpoints off. Default: 10,000.
   int wal_autocheckpoint_pages = 10'000;
 
   // Events a cursor fetches per round trip; bounds a reader's memory (about 1 MB at 2,048). Default: 2,048.

@@ -111,27 +111,32 @@ class Projection {
 // A projection that folds a batch of events into pending row changes in memory, then writes each changed
 // row once (the way Marten's aggregating projections group a batch by document). The runner calls fold()
 // for every event of a batch before it opens the batch's write transaction, so decoding and folding never
-// hold the store's write lock, and then flush() inside that transaction. The read model must come out as
-// if each event had been applied alone: a batch of one is exactly that (apply() below).
+// hold the store's write lock; then flush() inside that transaction, and discard() once it is over. The
+// read model must come out as if each event had been applied alone: a batch of one is exactly that
+// (apply() below).
 //
 // Events are interpreted, and refused, in fold(): a fold() that throws faults the projection at that
 // event. flush() only writes; if it throws anyway (a constraint the fold could not foresee, a full disk),
 // the projection faults at the first event of the batch.
+//
+// An instance holds a batch's pending changes: add it to one runner only.
 class FoldingProjection : public Projection {
  public:
   // Adds one event to the pending changes. Reads no tables: it runs outside any transaction.
   virtual void fold(const RecordedEvent& event) = 0;
 
-  // Writes the pending changes in the runner's transaction, and forgets them.
+  // Writes the pending changes in the runner's transaction. It may be called again with the same changes
+  // if the transaction is retried, so it keeps them.
   virtual void flush(WriteContext& context) = 0;
 
-  // Forgets the pending changes unwritten: their batch failed or another runner applied it first.
+  // Forgets the pending changes: their batch committed, failed, or another runner applied it first.
   virtual void discard() = 0;
 
   void apply(const RecordedEvent& event, WriteContext& context) final {
     discard();
     fold(event);
     flush(context);
+    discard();
   }
 };
 
