@@ -45,10 +45,13 @@ std::int64_t Checkpointer::checkpoints() {
 void Checkpointer::committed(sqlite3* committing, int frames) {
   std::int64_t threshold = options_.wal_autocheckpoint_pages;
   if (threshold <= 0 || frames < threshold) return;  // 0 or less: no automatic checkpoints, as in SQLite
-  if (frames >= kBehindFactor * threshold) {
-    // Writers outpace the thread: a checkpoint only resets the WAL when no commit came while it copied.
-    // This writer copies it now, as SQLite's own automatic checkpoint would, so the WAL stays bounded;
-    // after the thread's checkpoint, if one is running, which would make this one give up as busy.
+  // Under synchronous=FULL every commit waits for its flush, and a copy running beside it slows each of
+  // those flushes: 0.70 of raw SQLite's one-event appends, against 0.90 with the copy done in line. So
+  // there the committing writer copies, as SQLite's own automatic checkpoint would.
+  // Otherwise it copies only when writers outpace the thread (a checkpoint resets the WAL only when no
+  // commit came while it copied), so that the WAL stays bounded; after the thread's checkpoint, if one is
+  // running, which would make this one give up as busy.
+  if (options_.synchronous == Synchronous::Full || frames >= kBehindFactor * threshold) {
     std::lock_guard copying(copying_);
     sqlite3_wal_checkpoint_v2(committing, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return;
@@ -56,6 +59,13 @@ void Checkpointer::committed(sqlite3* committing, int frames) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
+    // One checkpoint per `threshold` new frames: asking on every commit past the threshold (as SQLite's
+    // own hook does) would flush the database file again and again while the WAL is not yet reset,
+    // which cost synchronous=FULL appenders 40% of their rate.
+    if (frames < last_frames_) next_due_ = 0;  // the WAL started over
+    last_frames_ = frames;
+    if (frames < next_due_) return;
+    next_due_ = frames + threshold;
     requested_ = true;
     if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
   }

@@ -7,6 +7,9 @@
 // lock, so appends go on while it copies. Should writers outpace it (the WAL at kBehindFactor times the
 // threshold), the committing writer checkpoints itself, as SQLite would have, so the WAL stays bounded.
 //
+// Under synchronous=FULL the committing writer always copies, as in SQLite: there a copy beside the
+// commits slows every commit's flush more than copying in line costs (measured in checkpointer.cpp).
+//
 // Thread safety: safe from any thread.
 #pragma once
 
@@ -68,6 +71,8 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;       // Guarded by mutex_
+  std::int64_t last_frames_ = 0; // the WAL's size at the last commit; Guarded by mutex_
+  std::int64_t next_due_ = 0;    // WAL size at which to ask for the next checkpoint; Guarded by mutex_
   bool stopping_ = false;        // Guarded by mutex_
   std::int64_t checkpoints_ = 0; // Guarded by mutex_
   std::thread thread_;           // started by the first request; Guarded by mutex_

@@ -56,8 +56,10 @@ struct Options {
   // … and stops taking more once it holds this many events, so that one transaction stays short.
   int group_commit_max_events = 10'000;
 
-  // WAL pages after which a background thread checkpoints the WAL into the database (PASSIVE: appends go
-  // on meanwhile; no commit waits for the copy). 0 turns automatic checkpoints off. Default: 10,000.
+  // WAL pages after which the WAL is checkpointed into the database. With Synchronous::Normal a background
+  // thread does it (PASSIVE: appends go on meanwhile; no commit waits for the copy); with Full the commit
+  // that crosses it does, as in SQLite, because a copy beside the commits slows every commit's flush.
+  // 0 turns automatic checkpoints off. Default: 10,000.
   int wal_autocheckpoint_pages = 10'000;
 
   // Events a cursor fetches per round trip; bounds a reader's memory (about 1 MB at 2,048). Default: 2,048.
