@@ -59,13 +59,9 @@ void Checkpointer::committed(sqlite3* committing, int frames) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
-    // One checkpoint per `threshold` new frames: asking on every commit past the threshold (as SQLite's
-    // own hook does) would flush the database file again and again while the WAL is not yet reset,
-    // which cost synchronous=FULL appenders 40% of their rate.
-    if (frames < last_frames_) next_due_ = 0;  // the WAL started over
-    last_frames_ = frames;
-    if (frames < next_due_) return;
-    next_due_ = frames + threshold;
+    // Every commit past the threshold asks; asks during a checkpoint fold into the next one. So the thread
+    // copies without pause while the WAL is past the threshold, and a writer that must copy in line finds
+    // less left.
     requested_ = true;
     if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
   }

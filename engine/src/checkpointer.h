@@ -71,8 +71,6 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;       // Guarded by mutex_
-  std::int64_t last_frames_ = 0; // the WAL's size at the last commit; Guarded by mutex_
-  std::int64_t next_due_ = 0;    // WAL size at which to ask for the next checkpoint; Guarded by mutex_
   bool stopping_ = false;        // Guarded by mutex_
   std::int64_t checkpoints_ = 0; // Guarded by mutex_
   std::thread thread_;           // started by the first request; Guarded by mutex_
