@@ -37,11 +37,6 @@ Checkpointer::Attached::~Attached() {
   sqlite3_wal_autocheckpoint(db_.getHandle(), pages_);
 }
 
-std::int64_t Checkpointer::checkpoints() {
-  std::lock_guard lock(mutex_);
-  return checkpoints_;
-}
-
 void Checkpointer::committed(sqlite3* committing, int frames) {
   std::int64_t threshold = options_.wal_autocheckpoint_pages;
   if (threshold <= 0 || frames < threshold) return;  // 0 or less: no automatic checkpoints, as in SQLite
@@ -89,8 +84,6 @@ void Checkpointer::run() {
     } catch (const std::exception&) {
       db.reset();  // the file could not be opened now; the WAL just grows until a later attempt works
     }
-    std::lock_guard lock(mutex_);
-    ++checkpoints_;
   }
 }
 

@@ -55,9 +55,6 @@ class Checkpointer {
     int pages_;
   };
 
-  // Checkpoints run so far (for tests).
-  std::int64_t checkpoints();
-
  private:
   static constexpr std::int64_t kBehindFactor = 4;
 
@@ -72,7 +69,6 @@ class Checkpointer {
   std::condition_variable wake_;
   bool requested_ = false;       // Guarded by mutex_
   bool stopping_ = false;        // Guarded by mutex_
-  std::int64_t checkpoints_ = 0; // Guarded by mutex_
   std::thread thread_;           // started by the first request; Guarded by mutex_
 };
 

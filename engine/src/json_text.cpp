@@ -108,15 +108,14 @@ std::string with_ids(const NewEvent& event, std::string_view event_id, std::stri
                      const MetadataScan& scan);
 
 // The metadata `text` when it cannot hold the id keys: shaped as an object, valid UTF-8, and then what the
-// scan would have found. Its syntax is left to the insert's json().
+// scan would have found. Its syntax is left to the insert's json(); the caller checked for control bytes.
 std::optional<MetadataScan> scan_without_keys(std::string_view text) {
   if (text.find("correlation_id") != std::string_view::npos || text.find("causation_id") != std::string_view::npos) {
     return std::nullopt;
   }
   std::size_t open = text.find_first_not_of(" \t\r\n");
   std::size_t close = text.find_last_not_of(" \t\r\n");
-  if (open == std::string_view::npos || text[open] != '{' || text[close] != '}' || !is_valid_utf8(text) ||
-      !has_json_bytes_only(text)) {
+  if (open == std::string_view::npos || text[open] != '{' || text[close] != '}' || !is_valid_utf8(text)) {
     return std::nullopt;  // the full scan names what is wrong
   }
   MetadataScan scan;

@@ -152,7 +152,7 @@ std::vector<std::string> Bookkeeping::stale_generations(const std::vector<std::s
 
 void Bookkeeping::drop_generations(const std::vector<std::string>& tables, const std::vector<std::int64_t>& keep) {
   for (const std::string& name : stale_generations(tables, keep)) {
-    db_.exec(fmt::format("DROP TABLE IF EXISTS \"{}\"", name));
+    db_.exec(fmt::format("DROP TABLE IF EXISTS {}", quoted_identifier(name)));
   }
 }
 

@@ -55,6 +55,16 @@ TEST_CASE("past the threshold the WAL is copied into the database file in the ba
   CHECK(store.read_all().drain().size() == 10'000);
 }
 
+TEST_CASE("wal_autocheckpoint_pages 0 leaves the WAL to grow, as SQLite's own setting does") {
+  TempDir dir;
+  auto path = dir.path() / "store.db";
+  EventStore store = EventStore::open(path, {.synchronous = Synchronous::Normal, .wal_autocheckpoint_pages = 0});
+  auto empty_size = std::filesystem::file_size(path);
+  append_kilobyte_events(store, 20);  // about 2 MB
+  CHECK(std::filesystem::file_size(path) == empty_size);  // nothing copied into the database file
+  CHECK(std::filesystem::file_size(path.string() + "-wal") > (2 << 20));
+}
+
 TEST_CASE("a connection from open_connection does not call into a store that is gone") {
   TempDir dir;
   auto path = dir.path() / "store.db";

@@ -217,3 +217,17 @@ TEST_CASE_FIXTURE(TempStore, "an order event that does not decode faults the pro
   CHECK_THROWS_WITH_AS(runner.run_until_caught_up(), doctest::Contains("stream order-3 version 1"), ProjectionFaulted);
   CHECK(runner.status("order_summary").error_position == Position{1});
 }
+
+TEST_CASE_FIXTURE(TempStore, "an order placed twice in one batch faults order_summary and shipping at the second OrderPlaced") {
+  OrderPlaced placed{"5", "c-5", {{"sku-1", 1, 100}}, {"1 Quay", "Leith", "EH6", "GB"}, "EUR"};
+  store.append("order-5", ExpectedVersion::any(), {order_events().encode(placed), order_events().encode(placed)});
+  for (auto projection : std::vector<std::shared_ptr<projections::Projection>>{
+           std::make_shared<OrderSummaryProjection>(), std::make_shared<ShippingProjection>()}) {
+    ProjectionRunner runner(store, {.batch_size = 1000});
+    runner.add(projection);
+    CHECK_THROWS_WITH_AS(runner.run_until_caught_up(), doctest::Contains("order 5 is placed twice"), ProjectionFaulted);
+    auto status = runner.status(projection->name());
+    CHECK(status.error_position == Position{2});
+    CHECK(status.checkpoint == Position{0});  // the first OrderPlaced was not applied alone either
+  }
+}
