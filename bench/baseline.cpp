@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include "evlite/engine/options.h"
 #include "uuid.h"
 
 namespace evlite::bench {
@@ -66,11 +67,10 @@ void copy_row(sqlite3_stmt* s, Row& row) {
 
 }  // namespace
 
-double raw_append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_transaction, int streams,
-                  bool full_sync, const Payload& payload) {
+double raw_append(const std::filesystem::path& file, const RawAppend& append, const Payload& payload) {
   Raw raw(file);
-  raw.exec(full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-  raw.exec("PRAGMA cache_size = -262144");
+  raw.exec(append.full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  raw.exec(fmt::format("PRAGMA cache_size = {}", -(Options{}.write_cache_bytes / 1024)).c_str());  // the store's
   raw.exec("PRAGMA wal_autocheckpoint = 10000");
   sqlite3_stmt* version = raw.prepare("SELECT version FROM streams WHERE stream_id = ?1");
   sqlite3_stmt* insert = raw.prepare(
@@ -79,17 +79,13 @@ double raw_append(const std::filesystem::path& file, std::int64_t events, std::i
   sqlite3_stmt* head = raw.prepare(
       "INSERT INTO streams (stream_id, category, version, created_at, updated_at) VALUES (?1, 'order', ?2, ?3, ?3) "
       "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at");
-  auto start = std::chrono::steady_clock::now();
-  for (std::int64_t done = 0, round = 0; done < events; ++round) {
-    std::string stream = fmt::format("order-{}", round % streams);
-    std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-    raw.exec("BEGIN IMMEDIATE");
+  std::int64_t done = 0;
+  // One stream's share of a transaction: its version, `rows` inserts, its new head.
+  auto write_rows = [&](const std::string& stream, std::int64_t rows, std::int64_t now) {
     sqlite3_bind_text(version, 1, stream.c_str(), -1, SQLITE_STATIC);
     std::int64_t v = sqlite3_step(version) == SQLITE_ROW ? sqlite3_column_int64(version, 0) : 0;
     sqlite3_reset(version);
-    for (std::int64_t i = 0; i < per_transaction && done < events; ++i, ++done) {
+    for (std::int64_t i = 0; i < rows && done < append.events; ++i, ++done) {
       std::string id = detail::new_uuid_v7();
       sqlite3_bind_text(insert, 1, stream.c_str(), -1, SQLITE_STATIC);
       sqlite3_bind_int64(insert, 2, ++v);
@@ -105,6 +101,19 @@ double raw_append(const std::filesystem::path& file, std::int64_t events, std::i
     sqlite3_bind_int64(head, 3, now);
     raw.check(sqlite3_step(head), "upsert stream");
     sqlite3_reset(head);
+  };
+  auto stream_name = [&](std::int64_t n) { return fmt::format("order-{}", n % append.streams); };
+  auto start = std::chrono::steady_clock::now();
+  for (std::int64_t round = 0; done < append.events; ++round) {
+    std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    raw.exec("BEGIN IMMEDIATE");
+    if (append.spread == RawAppend::Spread::OneStream) {
+      write_rows(stream_name(round), append.per_transaction, now);
+    } else {
+      for (std::int64_t i = 0; i < append.per_transaction && done < append.events; ++i) write_rows(stream_name(i), 1, now);
+    }
     raw.exec("COMMIT");
   }
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
