@@ -15,11 +15,23 @@ struct Payload {
   std::string metadata;
 };
 
-// Appends `events` rows in transactions of `per_transaction` rows to streams round robin over `streams`,
-// reading each stream's version first (as an Exact expectation needs) and updating its head. Returns
-// seconds. The file must hold the evlite schema.
-double raw_append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_transaction, int streams,
-                  bool full_sync, const Payload& payload);
+// What raw_append writes: `events` rows in transactions of `per_transaction` rows, reading each stream's
+// version first (as an Exact expectation needs) and updating its head.
+struct RawAppend {
+  // How a transaction's rows fall into streams, as evlite would write them.
+  enum class Spread {
+    OneStream,     // one append of `per_transaction` events; streams round robin over `streams`
+    StreamPerRow,  // a group commit of `per_transaction` one-event appends, to streams 0..per_transaction-1
+  };
+  std::int64_t events;
+  std::int64_t per_transaction;
+  int streams = 1000;
+  Spread spread = Spread::OneStream;
+  bool full_sync = false;  // synchronous=FULL, else NORMAL
+};
+
+// Writes `append` into `file`, which must hold the evlite schema. Returns seconds.
+double raw_append(const std::filesystem::path& file, const RawAppend& append, const Payload& payload);
 
 // Scans every event in position order copying the columns a RecordedEvent holds; with `decode`, also
 // parses each data text with nlohmann/json. Returns seconds.

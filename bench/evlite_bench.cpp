@@ -96,27 +96,28 @@ class Bench {
       std::int64_t events = n(200'000, 1'000'000);
       results.push_back(throughput("append_batch_1000", events, ">= 0.8x raw 1,000-row transactions",
           [&](auto& f) { return append(f, events, 1000, Synchronous::Normal, payload); },
-          [&](auto& f) { return raw_append(f, events, 1000, 1000, false, payload); }));
+          [&](auto& f) { return raw_append(f, {.events = events, .per_transaction = 1000}, payload); }));
     }
     if (wanted("append_single_full") || wanted("append_concurrent_full")) {
       std::int64_t events = n(1'000, 5'000);
       results.push_back(throughput("append_single_full", events, ">= 0.9x raw one-row transactions",
           [&](auto& f) { return append(f, events, 1, Synchronous::Full, payload); },
-          [&](auto& f) { return raw_append(f, events, 1, 1000, true, payload); }));
+          [&](auto& f) { return raw_append(f, {.events = events, .per_transaction = 1, .full_sync = true}, payload); }));
     }
     if (wanted("append_single_normal")) {
       std::int64_t events = n(20'000, 100'000);
       results.push_back(throughput("append_single_normal", events, ">= 0.8x raw one-row transactions reading the version",
           [&](auto& f) { return append(f, events, 1, Synchronous::Normal, payload); },
-          [&](auto& f) { return raw_append(f, events, 1, 1000, false, payload); }));
+          [&](auto& f) { return raw_append(f, {.events = events, .per_transaction = 1}, payload); }));
     }
     if (wanted("append_concurrent_full")) {
       std::int64_t per_thread = n(200, 600);
       double group = 0;
       Result r = throughput("append_concurrent_full", 16 * per_thread,
-          ">= 5x append_single_full and >= 0.7x raw 16-row FULL transactions",
+          ">= 5x append_single_full and >= 0.7x raw FULL transactions of 16 rows, one per stream",
           [&](auto& f) { return append_concurrent(f, 16, per_thread, payload, &group); },
-          [&](auto& f) { return raw_append(f, 16 * per_thread, 16, 1000, true, payload); });
+          [&](auto& f) { return raw_append(f, {.events = 16 * per_thread, .per_transaction = 16,
+                                      .spread = RawAppend::Spread::StreamPerRow, .full_sync = true}, payload); });
       auto single = std::find_if(results.begin(), results.end(), [](auto& x) { return x.workload == "append_single_full"; });
       r.extra["vs_append_single_full"] = single == results.end() ? 0 : r.events_per_s / single->events_per_s;
       r.extra["average_group"] = group;
@@ -220,7 +221,7 @@ class Bench {
       replay_rss.push_back(replay_peak_mb(file));
       std::filesystem::remove(file);
       auto raw = fresh("scale-raw");
-      theirs.push_back(raw_append(raw, events, 1000, 1000, false, payload));
+      theirs.push_back(raw_append(raw, {.events = events, .per_transaction = 1000}, payload));
       raw_bytes = static_cast<double>(std::filesystem::file_size(raw));
       std::filesystem::remove(raw);
     }

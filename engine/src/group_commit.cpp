@@ -1,8 +1,8 @@
 #include "group_commit.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
-#include <thread>
 
 #include "store_impl.h"
 
@@ -14,7 +14,7 @@ struct GroupCommit::Writer {
   std::vector<AppendResult> results;
   std::exception_ptr error;
   bool done = false;             // Guarded by GroupCommit::mutex_
-  std::condition_variable wake;  // its turn to lead, or its group is done
+  std::condition_variable wake;  // its turn to lead, a writer joined its queue, or its group is done
 };
 
 std::vector<AppendResult> GroupCommit::submit(EventStore::Impl& impl, const std::vector<PreparedAppend>& parts,
@@ -22,56 +22,75 @@ std::vector<AppendResult> GroupCommit::submit(EventStore::Impl& impl, const std:
   Writer self(parts);
   std::unique_lock lock(mutex_);
   queue_.push_back(&self);
+  if (queue_.front() != &self) queue_.front()->wake.notify_one();  // a leader may be waiting for company
   self.wake.wait(lock, [&] { return self.done || queue_.front() == &self; });
-  if (!self.done) {
-    if (last_group_ > 1) {
-      // Under contention the writers just released by the previous group are preparing their next append;
-      // one yield lets them join this group instead of forming the next one. A lone appender never yields.
-      lock.unlock();
-      std::this_thread::yield();
-      lock.lock();
-    }
-    // The leader takes everything queued behind it, within bounds that keep one transaction short.
-    std::vector<Writer*> group;
-    std::size_t events = 0;
-    for (Writer* w : queue_) {
-      if (group.size() >= static_cast<std::size_t>(impl.options.group_commit_max_batch)) break;
-      if (!group.empty() && events >= static_cast<std::size_t>(impl.options.group_commit_max_events)) break;
-      group.push_back(w);
-      for (const auto& part : *w->parts) events += part.events.size();
-    }
-    lock.unlock();
-    run_group(impl, group, context);
-    lock.lock();
-    last_group_ = group.size();
-    for (Writer* w : group) {
-      queue_.pop_front();
-      w->done = true;
-      if (w != &self) w->wake.notify_one();
-    }
-    if (!queue_.empty()) queue_.front()->wake.notify_one();
-  }
+  if (!self.done) lead(impl, self, lock, context);
   lock.unlock();
   if (self.error) std::rethrow_exception(self.error);
   return std::move(self.results);
 }
 
-void GroupCommit::run_group(EventStore::Impl& impl, const std::vector<Writer*>& group, const std::string& context) {
+void GroupCommit::lead(EventStore::Impl& impl, Writer& self, std::unique_lock<std::mutex>& lock,
+                       const std::string& context) {
+  Group group{.deadline = std::chrono::steady_clock::now() +
+                          std::min<std::chrono::steady_clock::duration>(last_commit_ / 2, kMaxGather)};
+  lock.unlock();
+  {
+    std::lock_guard write_lock(impl.write_mutex);
+    auto start = std::chrono::steady_clock::now();
+    run_group(impl, self, group, context);
+    lock.lock();
+    last_commit_ = std::chrono::steady_clock::now() - start;
+  }
+  company_ = std::min(queue_.size(), static_cast<std::size_t>(impl.options.group_commit_max_batch));
+  for (Writer* w : group.members) {
+    queue_.pop_front();
+    w->done = true;
+    if (w != &self) w->wake.notify_one();
+  }
+  if (!queue_.empty()) queue_.front()->wake.notify_one();
+}
+
+GroupCommit::Writer* GroupCommit::next_member(EventStore::Impl& impl, Group& group) {
+  std::unique_lock lock(mutex_);
+  std::size_t taken = group.members.size();
+  if (taken >= static_cast<std::size_t>(impl.options.group_commit_max_batch)) return nullptr;
+  if (taken > 0 && group.events >= static_cast<std::size_t>(impl.options.group_commit_max_events)) return nullptr;
+  // A group's commit costs about the same whatever its size (under FULL, one flush), so each writer that
+  // joins is nearly free throughput. The writers of the last group were just handed their results and
+  // are on their way back: wait for as many as were there last time, but not past the deadline (half a
+  // commit). A lone appender (company of one) never waits; a crowd that thinned out costs one short
+  // wait, after which the smaller company is what is waited for.
+  if (taken == queue_.size() && taken < company_) {
+    queue_.front()->wake.wait_until(lock, group.deadline, [&] { return queue_.size() > taken; });
+  }
+  if (taken == queue_.size()) return nullptr;
+  Writer* w = queue_[taken];
+  group.members.push_back(w);
+  for (const auto& part : *w->parts) group.events += part.events.size();
+  return w;
+}
+
+void GroupCommit::run_group(EventStore::Impl& impl, Writer& self, Group& group, const std::string& context) {
   std::int64_t committed = 0;
   try {
-    std::lock_guard write_lock(impl.write_mutex);
     write_transaction(impl.writer->db, impl.options.busy_timeout, context, [&] {
+      // Writers are taken while earlier ones are written, so those still preparing their append join
+      // this transaction. A retried body (busy) takes the same writers again: they stay queued until done.
+      group.members.clear();
+      group.events = 0;
       committed = 0;
       Timestamp time = now();
-      for (Writer* w : group) {
+      EventTables& tables = impl.writer->tables;
+      while (Writer* w = next_member(impl, group)) {
         w->results.clear();
         w->error = nullptr;
-        if (group.size() == 1) {  // alone: a failure rolls back the whole transaction, no savepoint needed
-          for (const auto& part : *w->parts) w->results.push_back(write(impl.writer->tables, part, time));
+        if (group.members.size() == 1) {
+          // The first needs no savepoint: when it fails, the transaction holds nothing else and rolls back.
+          for (const auto& part : *w->parts) w->results.push_back(write(tables, part, time));
           ++committed;
           continue;
         }
-        EventTables& tables = impl.writer->tables;
         tables.savepoint();
         try {
           for (const auto& part : *w->parts) w->results.push_back(write(tables, part, time));
@@ -87,8 +106,9 @@ void GroupCommit::run_group(EventStore::Impl& impl, const std::vector<Writer*>& 
         }
       }
     });
-  } catch (...) {  // the group failed as a whole (I/O, busy timeout, or a lone request's error): each gets it
-    for (Writer* w : group) {
+  } catch (...) {  // the group failed as a whole (I/O, busy timeout, or its first request's error): each gets it
+    if (group.members.empty()) group.members.push_back(&self);  // the transaction did not even begin
+    for (Writer* w : group.members) {
       w->results.clear();
       w->error = std::current_exception();
     }

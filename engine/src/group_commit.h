@@ -1,12 +1,16 @@
 // Internal: group commit (DESIGN.md §3, STYLE.md), after LevelDB's DBImpl::Write.
 //
-// Appending threads join a queue. The thread at its front becomes the leader: it takes the queued requests
-// (up to Options::group_commit_max_batch), runs them in one IMMEDIATE transaction with a savepoint per
-// request (on cached statements), so that one request's WrongExpectedVersion or DuplicateEventId rolls back only that request,
-// commits once (one fsync for the whole group), hands each request its result or error, and wakes the next
-// leader. A lone appender leads a group of one at once: nobody waits for company.
+// Appending threads join a queue. The thread at its front becomes the leader: it takes the store's write
+// lock and runs one IMMEDIATE transaction in which it writes the queued requests one after another, taking
+// those that arrive meanwhile too (up to Options::group_commit_max_batch), and waiting briefly for the
+// writers of the previous group to come back. Each request after the first gets a savepoint (on cached
+// statements), so that one request's WrongExpectedVersion or DuplicateEventId rolls back only that
+// request. The leader commits once (one fsync for the whole group), hands each request its result or
+// error, and wakes the next leader. A lone appender commits at once: nobody waits for company that was
+// not there a moment ago.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -34,12 +38,30 @@ class GroupCommit {
 
  private:
   struct Writer;
-  void run_group(EventStore::Impl& impl, const std::vector<Writer*>& group, const std::string& context);
+  // The writers one transaction commits, taken from the queue's front as the leader writes them.
+  struct Group {
+    std::chrono::steady_clock::time_point deadline;  // for waiting on company
+    std::vector<Writer*> members{};
+    std::size_t events = 0;
+  };
+  // The longest a leader waits for company: a bound on what a thinning crowd costs one append.
+  static constexpr std::chrono::microseconds kMaxGather{2000};
+
+  // Commits a group led by `self`, then hands out the results and wakes the next leader.
+  // REQUIRES: `lock` holds mutex_ and `self` is at the queue's front.
+  void lead(EventStore::Impl& impl, Writer& self, std::unique_lock<std::mutex>& lock, const std::string& context);
+  // Writes and commits `group`, led by `self`; each member gets its results or error.
+  // REQUIRES: the store's write lock held.
+  void run_group(EventStore::Impl& impl, Writer& self, Group& group, const std::string& context);
+  // The next queued writer for `group`, after waiting for company as described in the .cpp; nullptr when
+  // the group is complete.
+  Writer* next_member(EventStore::Impl& impl, Group& group);
 
   std::mutex mutex_;
   std::deque<Writer*> queue_;  // Guarded by mutex_
   Stats stats_;                // Guarded by mutex_
-  std::size_t last_group_ = 0;  // Guarded by mutex_: the size of the previous group
+  std::size_t company_ = 0;    // Guarded by mutex_: writers queued when the last group committed
+  std::chrono::steady_clock::duration last_commit_{};  // Guarded by mutex_: how long that group took
 };
 
 }  // namespace evlite::detail

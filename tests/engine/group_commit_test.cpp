@@ -68,7 +68,9 @@ TEST_CASE_FIXTURE(TempStore, "appends that arrive together share one transaction
   for (auto& t : threads) t.join();
 
   auto after = store.write_stats();
-  CHECK(after.transactions - before.transactions == 2);  // the leader alone, then the seven together
+  // The leader's transaction was held up by the foreign lock; once it began, it took the seven queued
+  // meanwhile: one transaction for all eight.
+  CHECK(after.transactions - before.transactions == 1);
   CHECK(after.appends - before.appends == 6);            // the leader and the five that held
   for (auto& r : requests) {
     CAPTURE(r.stream);
@@ -78,6 +80,35 @@ TEST_CASE_FIXTURE(TempStore, "appends that arrive together share one transaction
   CHECK(store.stream_version("shared") == StreamVersion{2});
   CHECK(store.stream_version("c") == StreamVersion{0});  // the failed request left nothing behind
   for (const char* s : {"a", "b", "d", "e", "lead"}) CHECK(store.stream_version(s) == StreamVersion{1});
+  CHECK(store.verify().ok());
+}
+
+TEST_CASE_FIXTURE(TempStore, "a group whose first request fails commits the requests queued behind it") {
+  store.append("taken", ExpectedVersion::any(), {make_event()});
+  ForeignWriter foreign(db_path);
+  bool leader_refused = false;
+  // The leader is written without a savepoint of its own: its failure must take nothing else with it.
+  std::thread leader([&] {
+    try {
+      store.append("taken", ExpectedVersion::no_stream(), {make_event()});
+    } catch (const WrongExpectedVersion&) {
+      leader_refused = true;
+    }
+  });
+  REQUIRE(wait_for_queue(store, 1));
+  std::vector<std::optional<AppendResult>> results(3);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = store.append("s-" + std::to_string(i), ExpectedVersion::no_stream(), {make_event()}); });
+  }
+  REQUIRE(wait_for_queue(store, 4));
+  foreign.release();
+  leader.join();
+  for (auto& t : threads) t.join();
+  CHECK(leader_refused);
+  for (auto& r : results) CHECK(r.has_value());
+  CHECK(store.stream_version("taken") == StreamVersion{1});
+  CHECK(store.head_position() == Position{4});
   CHECK(store.verify().ok());
 }
 
