@@ -69,8 +69,24 @@ void create_with_mode(const std::filesystem::path& path, int mode) {
 
 }  // namespace
 
+namespace {
+
+// Settings that would make the store misbehave rather than merely run slowly.
+void validate(const Options& options) {
+  if (options.group_commit_max_batch < 1 || options.group_commit_max_events < 1) {
+    throw InvalidArgument(fmt::format("group_commit_max_batch and group_commit_max_events must be at least 1, got {} and {}",
+                                      options.group_commit_max_batch, options.group_commit_max_events));
+  }
+  if (options.read_page_events < 1) {
+    throw InvalidArgument(fmt::format("read_page_events must be at least 1, got {}", options.read_page_events));
+  }
+}
+
+}  // namespace
+
 EventStore EventStore::open(const std::filesystem::path& path, const Options& options) {
   if (path.empty()) throw InvalidArgument("store path is empty");
+  validate(options);
   auto impl = std::make_shared<Impl>(path, options);
   detail::translate_errors(impl->path_text + ": open", [&] {
     if (options.read_only) {

@@ -22,6 +22,12 @@ class FairMutex {
     turn_.wait(lock, [&] { return serving_ == ticket; });
   }
 
+  // Whether a thread is waiting for the lock (besides its holder): a hint, stale as soon as it returns.
+  bool has_waiters() {
+    std::lock_guard lock(mutex_);
+    return next_ - serving_ > 1;
+  }
+
   void unlock() {
     {
       std::lock_guard lock(mutex_);

@@ -35,14 +35,17 @@ void GroupCommit::lead(EventStore::Impl& impl, Writer& self, std::unique_lock<st
   Group group{.deadline = std::chrono::steady_clock::now() +
                           std::min<std::chrono::steady_clock::duration>(last_commit_ / 2, kMaxGather)};
   lock.unlock();
+  bool committed;
   {
     std::lock_guard write_lock(impl.write_mutex);
-    auto start = std::chrono::steady_clock::now();
-    run_group(impl, self, group, context);
-    lock.lock();
-    last_commit_ = std::chrono::steady_clock::now() - start;
+    committed = run_group(impl, self, group, context);
   }
-  company_ = std::min(queue_.size(), static_cast<std::size_t>(impl.options.group_commit_max_batch));
+  if (committed) impl.commits.notify();
+  lock.lock();
+  if (committed) {
+    last_commit_ = group.commit_time;
+    company_ = std::min(queue_.size(), static_cast<std::size_t>(impl.options.group_commit_max_batch));
+  }
   for (Writer* w : group.members) {
     queue_.pop_front();
     w->done = true;
@@ -61,7 +64,9 @@ GroupCommit::Writer* GroupCommit::next_member(EventStore::Impl& impl, Group& gro
   // are on their way back: wait for as many as were there last time, but not past the deadline (half a
   // commit). A lone appender (company of one) never waits; a crowd that thinned out costs one short
   // wait, after which the smaller company is what is waited for.
-  if (taken == queue_.size() && taken < company_) {
+  // Nor while other writers (a projection batch, a reaction's checkpoint) wait for the write lock: they
+  // would wait with us, and a thread among the company that is one of them cannot come back meanwhile.
+  if (taken == queue_.size() && taken < company_ && !impl.write_mutex.has_waiters()) {
     queue_.front()->wake.wait_until(lock, group.deadline, [&] { return queue_.size() > taken; });
   }
   if (taken == queue_.size()) return nullptr;
@@ -71,8 +76,9 @@ GroupCommit::Writer* GroupCommit::next_member(EventStore::Impl& impl, Group& gro
   return w;
 }
 
-void GroupCommit::run_group(EventStore::Impl& impl, Writer& self, Group& group, const std::string& context) {
+bool GroupCommit::run_group(EventStore::Impl& impl, Writer& self, Group& group, const std::string& context) {
   std::int64_t committed = 0;
+  std::chrono::steady_clock::time_point written;
   try {
     write_transaction(impl.writer->db, impl.options.busy_timeout, context, [&] {
       // Writers are taken while earlier ones are written, so those still preparing their append join
@@ -105,19 +111,21 @@ void GroupCommit::run_group(EventStore::Impl& impl, Writer& self, Group& group, 
           w->error = std::current_exception();
         }
       }
+      written = std::chrono::steady_clock::now();
     });
+    group.commit_time = std::chrono::steady_clock::now() - written;
   } catch (...) {  // the group failed as a whole (I/O, busy timeout, or its first request's error): each gets it
     if (group.members.empty()) group.members.push_back(&self);  // the transaction did not even begin
     for (Writer* w : group.members) {
       w->results.clear();
       w->error = std::current_exception();
     }
-    return;
+    return false;
   }
-  if (committed > 0) impl.commits.notify();
   std::lock_guard lock(mutex_);
   ++stats_.transactions;
   stats_.requests += committed;
+  return committed > 0;
 }
 
 GroupCommit::Stats GroupCommit::stats() {

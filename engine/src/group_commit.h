@@ -43,6 +43,7 @@ class GroupCommit {
     std::chrono::steady_clock::time_point deadline;  // for waiting on company
     std::vector<Writer*> members{};
     std::size_t events = 0;
+    std::chrono::steady_clock::duration commit_time{};  // of its COMMIT alone, once committed
   };
   // The longest a leader waits for company: a bound on what a thinning crowd costs one append.
   static constexpr std::chrono::microseconds kMaxGather{2000};
@@ -50,9 +51,10 @@ class GroupCommit {
   // Commits a group led by `self`, then hands out the results and wakes the next leader.
   // REQUIRES: `lock` holds mutex_ and `self` is at the queue's front.
   void lead(EventStore::Impl& impl, Writer& self, std::unique_lock<std::mutex>& lock, const std::string& context);
-  // Writes and commits `group`, led by `self`; each member gets its results or error.
+  // Writes and commits `group`, led by `self`; each member gets its results or error. Returns whether
+  // anything was committed.
   // REQUIRES: the store's write lock held.
-  void run_group(EventStore::Impl& impl, Writer& self, Group& group, const std::string& context);
+  bool run_group(EventStore::Impl& impl, Writer& self, Group& group, const std::string& context);
   // The next queued writer for `group`, after waiting for company as described in the .cpp; nullptr when
   // the group is complete.
   Writer* next_member(EventStore::Impl& impl, Group& group);
@@ -61,7 +63,7 @@ class GroupCommit {
   std::deque<Writer*> queue_;  // Guarded by mutex_
   Stats stats_;                // Guarded by mutex_
   std::size_t company_ = 0;    // Guarded by mutex_: writers queued when the last group committed
-  std::chrono::steady_clock::duration last_commit_{};  // Guarded by mutex_: how long that group took
+  std::chrono::steady_clock::duration last_commit_{};  // Guarded by mutex_: how long its COMMIT took
 };
 
 }  // namespace evlite::detail

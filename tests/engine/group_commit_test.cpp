@@ -152,7 +152,33 @@ TEST_CASE_FIXTURE(TempStore, "sixteen threads appending one event each commit in
   for (auto& t : threads) t.join();
   auto stats = full.write_stats();
   CHECK(stats.appends == 800);
-  CHECK(stats.transactions <= stats.appends);
+  CHECK(stats.transactions < stats.appends);  // some appends shared a transaction
   MESSAGE("800 appends in " << stats.transactions << " transactions");
   CHECK(full.head_position() == Position{800});
+}
+
+TEST_CASE("group_commit_max_batch 1 commits every append in its own transaction") {
+  TempDir dir;
+  EventStore store = EventStore::open(dir.path() / "store.db", {.group_commit_max_batch = 1});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) store.append("t-" + std::to_string(t), ExpectedVersion::exact(i), {make_event()});
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto stats = store.write_stats();
+  CHECK(stats.appends == 80);
+  CHECK(stats.transactions == 80);
+}
+
+TEST_CASE("group commit limits below 1 are refused when the store opens") {
+  TempDir dir;
+  auto path = dir.path() / "store.db";
+  CHECK_THROWS_WITH_AS(EventStore::open(path, {.group_commit_max_batch = 0}),
+                       doctest::Contains("group_commit_max_batch"), InvalidArgument);
+  CHECK_THROWS_AS(EventStore::open(path, {.group_commit_max_events = -1}), InvalidArgument);
+  CHECK_THROWS_WITH_AS(EventStore::open(path, {.read_page_events = 0}), doctest::Contains("read_page_events"),
+                       InvalidArgument);
+  CHECK_FALSE(std::filesystem::exists(path));  // refused before anything was created
 }
