@@ -24,7 +24,11 @@ bool EventCursor::next() {
 
 std::vector<RecordedEvent> EventCursor::drain() {
   std::vector<RecordedEvent> events;
-  while (next()) events.push_back(event());
+  while (next()) {
+    if (index_ == 0) events.reserve(events.size() + page_.size());
+    // Moved, not copied: the page is written over before this element is read again.
+    events.push_back(std::move(page_[index_]));
+  }
   return events;
 }
 
