@@ -13,6 +13,15 @@
 namespace evlite {
 namespace detail {
 
+namespace {
+
+// Whether two events' stored metadata is decided by the same inputs (apart from their own ids).
+bool same_metadata(const NewEvent& a, const NewEvent& b) {
+  return a.metadata == b.metadata && a.correlation_id == b.correlation_id && a.causation_id == b.causation_id;
+}
+
+}  // namespace
+
 // Everything that can be checked without the store: ids, names and JSON. Runs before the write lock.
 PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const std::vector<NewEvent>& events) {
   validate_stream_id(stream);
@@ -20,6 +29,7 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
   PreparedAppend out{std::string(stream), std::string(category_of(stream)), expected, {}};
   out.events.reserve(events.size());  // no reallocation: `caller_ids` points into the events' ids
   std::unordered_set<std::string_view> caller_ids;
+  const PreparedEvent* reusable = nullptr;  // an earlier event whose stored metadata fits any event id
   for (std::size_t i = 0; i < events.size(); ++i) {
     const NewEvent& event = events[i];
     PreparedEvent& prepared = out.events.emplace_back(event);
@@ -28,7 +38,14 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
     try {
       validate_event_type(event.type);
       check_data_encoding(event.data);  // the insert's json() checks the syntax, in one pass with storing
-      prepared.metadata = stored_metadata(event, prepared.id);
+      if (reusable != nullptr && same_metadata(*reusable->source, event)) {
+        prepared.metadata = reusable->metadata;  // the events of one command mostly share their metadata
+      } else {
+        prepared.metadata = stored_metadata(event, prepared.id);
+        // Metadata that does not contain the event's id did not default an id to it, so it is the same for
+        // every event with this metadata. (Containing it is only a sign: the caller may have put it there.)
+        reusable = prepared.metadata.find(prepared.id) == std::string::npos ? &prepared : nullptr;
+      }
     } catch (const InvalidArgument& e) {  // add which event it was; built only on this failure path
       throw InvalidArgument(fmt::format("event {} of the append to stream {}: {}", i, printable(out.stream), e.what()));
     }

@@ -379,6 +379,34 @@ TEST_CASE_FIXTURE(TempStore, "a correlation id given both as a field and in the 
   CHECK(causation_id(stored[0]) == stored[0].id);
 }
 
+TEST_CASE_FIXTURE(TempStore, "events of one append that share metadata each get the ids their own metadata calls for") {
+  // The metadata of the first event is reused for the next ones only where it does not depend on an id.
+  std::string with_ids = R"({"correlation_id":")" + test_uuid(100) + R"(","causation_id":")" + test_uuid(101) + R"("})";
+  std::string correlation_only = R"({"correlation_id":")" + test_uuid(100) + R"("})";
+  std::vector<NewEvent> events;
+  for (const std::string& metadata : {with_ids, with_ids, correlation_only, correlation_only, std::string("{}"),
+                                      std::string("{}")}) {
+    NewEvent event = make_event();
+    event.metadata = metadata;
+    events.push_back(event);
+  }
+  events[1].causation_id = test_uuid(102);  // same metadata text, but a field that changes the result
+  store.append("order-1", ExpectedVersion::no_stream(), events);
+
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 6u);
+  CHECK(causation_id(stored[0]) == test_uuid(101));
+  CHECK(causation_id(stored[1]) == test_uuid(102));
+  for (int i : {2, 3}) {
+    CHECK(correlation_id(stored[i]) == test_uuid(100));
+    CHECK(causation_id(stored[i]) == stored[i].id);
+  }
+  for (int i : {4, 5}) {
+    CHECK(correlation_id(stored[i]) == stored[i].id);
+    CHECK(causation_id(stored[i]) == stored[i].id);
+  }
+}
+
 TEST_CASE_FIXTURE(TempStore, "the caller's own metadata keys are kept beside the ids") {
   NewEvent event = make_event();
   event.metadata = R"({"user":"alice","tenant":7,"tags":["a","b"],"nested":{"ip":"10.0.0.1"}})";
