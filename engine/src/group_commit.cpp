@@ -14,7 +14,7 @@ struct GroupCommit::Writer {
   std::vector<AppendResult> results;
   std::exception_ptr error;
   bool done = false;             // Guarded by GroupCommit::mutex_
-  std::condition_variable wake;  // its turn to lead, a writer joined its queue, or its group is done
+  std::condition_variable wake;  // while it leads: a writer joined the queue
 };
 
 std::vector<AppendResult> GroupCommit::submit(EventStore::Impl& impl, const std::vector<PreparedAppend>& parts,
@@ -23,9 +23,12 @@ std::vector<AppendResult> GroupCommit::submit(EventStore::Impl& impl, const std:
   std::unique_lock lock(mutex_);
   queue_.push_back(&self);
   if (queue_.front() != &self) queue_.front()->wake.notify_one();  // a leader may be waiting for company
-  self.wake.wait(lock, [&] { return self.done || queue_.front() == &self; });
-  if (!self.done) lead(impl, self, lock, context);
-  lock.unlock();
+  turn_.wait(lock, [&] { return self.done || queue_.front() == &self; });
+  if (self.done) {
+    lock.unlock();
+  } else {
+    lead(impl, self, lock, context);
+  }
   if (self.error) std::rethrow_exception(self.error);
   return std::move(self.results);
 }
@@ -49,9 +52,11 @@ void GroupCommit::lead(EventStore::Impl& impl, Writer& self, std::unique_lock<st
   for (Writer* w : group.members) {
     queue_.pop_front();
     w->done = true;
-    if (w != &self) w->wake.notify_one();
   }
-  if (!queue_.empty()) queue_.front()->wake.notify_one();
+  // One wake-up for the whole group and the next leader, outside the lock, so that the woken threads do
+  // not block again on mutex_ while this one still holds it.
+  lock.unlock();
+  turn_.notify_all();
 }
 
 GroupCommit::Writer* GroupCommit::next_member(EventStore::Impl& impl, Group& group) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -49,7 +50,7 @@ class GroupCommit {
   static constexpr std::chrono::microseconds kMaxGather{2000};
 
   // Commits a group led by `self`, then hands out the results and wakes the next leader.
-  // REQUIRES: `lock` holds mutex_ and `self` is at the queue's front.
+  // REQUIRES: `lock` holds mutex_ and `self` is at the queue's front. Returns with `lock` released.
   void lead(EventStore::Impl& impl, Writer& self, std::unique_lock<std::mutex>& lock, const std::string& context);
   // Writes and commits `group`, led by `self`; each member gets its results or error. Returns whether
   // anything was committed.
@@ -61,6 +62,7 @@ class GroupCommit {
 
   std::mutex mutex_;
   std::deque<Writer*> queue_;  // Guarded by mutex_
+  std::condition_variable turn_;  // a group is done: its writers have their results, the queue a new front
   Stats stats_;                // Guarded by mutex_
   std::size_t company_ = 0;    // Guarded by mutex_: writers queued when the last group committed
   std::chrono::steady_clock::duration last_commit_{};  // Guarded by mutex_: how long its COMMIT took
