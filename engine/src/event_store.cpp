@@ -67,10 +67,6 @@ void create_with_mode(const std::filesystem::path& path, int mode) {
   ::close(fd);
 }
 
-}  // namespace
-
-namespace {
-
 // Settings that would make the store misbehave rather than merely run slowly.
 void validate(const Options& options) {
   if (options.group_commit_max_batch < 1 || options.group_commit_max_events < 1) {

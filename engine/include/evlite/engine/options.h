@@ -54,11 +54,11 @@ struct Options {
   std::int64_t read_cache_bytes = 8LL << 20;
 
   // Group commit: appends that arrive together from several threads share one transaction (one flush),
-  // each keeping its own expectation, atomicity and error. A group takes at most this many appends …
-  // (REQUIRES: >= 1, else open throws InvalidArgument; 1 turns group commit off)
+  // each keeping its own expectation, atomicity and error. A group takes at most this many appends
+  // (1 turns group commit off) …  REQUIRES: >= 1, else open throws InvalidArgument.
   int group_commit_max_batch = 256;
   // … and stops taking more once it holds this many events, so that one transaction stays short.
-  // REQUIRES: >= 1.
+  // REQUIRES: >= 1, else open throws InvalidArgument.
   int group_commit_max_events = 10'000;
 
   // WAL pages after which the WAL is checkpointed into the database. With Synchronous::Normal a background
@@ -68,7 +68,7 @@ struct Options {
   int wal_autocheckpoint_pages = 10'000;
 
   // Events a cursor fetches per round trip; bounds a reader's memory (about 1 MB at 2,048). Default: 2,048.
-  // REQUIRES: >= 1.
+  // REQUIRES: >= 1, else open throws InvalidArgument.
   int read_page_events = 2048;
 };
 
