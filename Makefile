@@ -2,6 +2,7 @@
 # (scripts/setup.sh), configures and builds first.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
@@ -9,7 +10,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_RUNS ?= 150000
 CRASH_ROUNDS ?= 500
 
-.PHONY: all setup build test test-asan test-long demo bench clean
+.PHONY: all setup build test test-asan test-tsan test-long demo bench clean
 
 all: build
 
@@ -32,6 +33,13 @@ test-asan: setup
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -E "installed evlite package"
 
+# The same tests under ThreadSanitizer: appends, group commit, subscriptions and projection workers share
+# the store across threads.
+test-tsan: setup
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVLITE_TSAN=ON $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -E "installed evlite package"
+
 # Tests that take over a minute: the crash test with many more kills, and the libFuzzer target (built with
 # clang, which setup does not install: without it the fuzzer is skipped with a note).
 test-long: build
@@ -52,4 +60,4 @@ bench: build
 	$(BUILD)/bench/evlite-bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

@@ -99,7 +99,7 @@ class Bench {
           [&](auto& f) { return raw_append(f, {.events = events, .per_transaction = 1000}, payload); }));
     }
     if (wanted("append_single_full") || wanted("append_concurrent_full")) {
-      std::int64_t events = n(1'000, 5'000);
+      std::int64_t events = n(2'000, 5'000);
       results.push_back(throughput("append_single_full", events, ">= 0.9x raw one-row transactions",
           [&](auto& f) { return append(f, events, 1, Synchronous::Full, payload); },
           [&](auto& f) { return raw_append(f, {.events = events, .per_transaction = 1, .full_sync = true}, payload); }));
@@ -111,7 +111,7 @@ class Bench {
           [&](auto& f) { return raw_append(f, {.events = events, .per_transaction = 1}, payload); }));
     }
     if (wanted("append_concurrent_full")) {
-      std::int64_t per_thread = n(200, 600);
+      std::int64_t per_thread = n(600, 1'000);
       double group = 0;
       Result r = throughput("append_concurrent_full", 16 * per_thread,
           ">= 5x append_single_full and >= 0.7x raw FULL transactions of 16 rows, one per stream",
