@@ -31,6 +31,19 @@ bool wait_for_queue(const EventStore& store, std::int64_t queued) {
   return true;
 }
 
+// `threads` threads each append `per_thread` single events, in order, to a stream of their own ("t-N").
+void append_from_threads(EventStore& store, int threads, int per_thread) {
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&store, t, per_thread] {
+      for (int i = 0; i < per_thread; ++i) {
+        store.append("t-" + std::to_string(t), ExpectedVersion::exact(i), {make_event()});
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+}
+
 }  // namespace
 
 TEST_CASE_FIXTURE(TempStore, "appends that arrive together share one transaction, and each conflict fails alone") {
@@ -143,13 +156,7 @@ TEST_CASE_FIXTURE(TempStore, "an idempotent retry and a duplicate id inside a gr
 
 TEST_CASE_FIXTURE(TempStore, "sixteen threads appending one event each commit in fewer transactions than appends") {
   EventStore full = EventStore::open(db_path, {.synchronous = Synchronous::Full});
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 16; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 50; ++i) full.append("t-" + std::to_string(t), ExpectedVersion::exact(i), {make_event()});
-    });
-  }
-  for (auto& t : threads) t.join();
+  append_from_threads(full, 16, 50);
   auto stats = full.write_stats();
   CHECK(stats.appends == 800);
   CHECK(stats.transactions < stats.appends);  // some appends shared a transaction
@@ -160,13 +167,7 @@ TEST_CASE_FIXTURE(TempStore, "sixteen threads appending one event each commit in
 TEST_CASE("group_commit_max_batch 1 commits every append in its own transaction") {
   TempDir dir;
   EventStore store = EventStore::open(dir.path() / "store.db", {.group_commit_max_batch = 1});
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 20; ++i) store.append("t-" + std::to_string(t), ExpectedVersion::exact(i), {make_event()});
-    });
-  }
-  for (auto& t : threads) t.join();
+  append_from_threads(store, 4, 20);
   auto stats = store.write_stats();
   CHECK(stats.appends == 80);
   CHECK(stats.transactions == 80);
