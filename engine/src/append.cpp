@@ -37,11 +37,15 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
     prepared.id = prepared.caller_id ? canonical_uuid(event.id) : new_uuid_v7();
     try {
       validate_event_type(event.type);
-      check_data_encoding(event.data);  // the insert's json() checks the syntax, in one pass with storing
+      // The insert's json() checks the syntax, in one pass with storing.
+      prepared.data_minified = check_data_encoding(event.data);
       if (reusable != nullptr && same_metadata(*reusable->source, event)) {
         prepared.metadata = reusable->metadata;  // the events of one command mostly share their metadata
+        prepared.metadata_minified = reusable->metadata_minified;
+        prepared.metadata_shared = true;
       } else {
         prepared.metadata = stored_metadata(event, prepared.id);
+        prepared.metadata_minified = is_minified_json(prepared.metadata);
         // Metadata that does not contain the event's id did not default an id to it, so it is the same for
         // every event with this metadata. (Containing it is only a sign: the caller may have put it there.)
         reusable = prepared.metadata.find(prepared.id) == std::string::npos ? &prepared : nullptr;
@@ -94,13 +98,15 @@ void insert_linked(EventTables& tables, const PreparedAppend& append, std::size_
   thread_local std::string data, metadata;  // reused: no allocation per event once grown
   const PreparedEvent& event = append.events[i];
   try {
-    bool minified = is_minified_json(event.data()) && is_minified_json(event.metadata);
+    bool minified = event.data_minified && event.metadata_minified;
     if (!minified) tables.canonical(event.data(), event.metadata, data, metadata);
     EventFields fields{Position{link.position.value + 1}, append.stream, version, event.id, event.type(),
                        event.schema_version(), minified ? event.data() : data, minified ? event.metadata : metadata,
                        now};
     ChainHash hash = chain_hash(link.hash, fields);
-    tables.insert_event(fields, hash);
+    // Shared metadata that is minified is the very text the earlier insert checked; otherwise it went
+    // through canonical() above, which checked it.
+    tables.insert_event(fields, hash, event.metadata_shared);
     link = {fields.position, hash};
   } catch (const SQLite::Exception& e) {
     if (std::string_view(e.what()).find("malformed JSON") == std::string_view::npos) throw;

@@ -26,8 +26,9 @@ constexpr const char* kSql[] = {
     "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1",
     // kInsertEvent
     // json() once more checks the syntax (strictly, RFC 8259) of texts already minified: a no-op copy for them.
+    // ?11: the metadata is the text an earlier insert of this append checked, so it is stored without json().
     "INSERT INTO events (position, stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, "
-    "hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, json(?7), json(?8), ?9, ?10)",
+    "hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, json(?7), CASE WHEN ?11 THEN ?8 ELSE json(?8) END, ?9, ?10)",
     // kUpsertStream
     "INSERT INTO streams (stream_id, category, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) "
     "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at",
@@ -247,7 +248,7 @@ void EventTables::canonical(const std::string& data_in, const std::string& metad
   assign_text(metadata, s->getColumn(1));
 }
 
-void EventTables::insert_event(const EventFields& e, const ChainHash& hash) {
+void EventTables::insert_event(const EventFields& e, const ChainHash& hash, bool metadata_checked) {
   auto s = statement(Sql::kInsertEvent);
   // The hot path: no copies, since every string outlives the step (they are the caller's).
   s->bind(1, e.position.value);
@@ -260,6 +261,7 @@ void EventTables::insert_event(const EventFields& e, const ChainHash& hash) {
   s->bindNoCopy(8, e.metadata);
   s->bind(9, static_cast<std::int64_t>(e.recorded_at.time_since_epoch().count()));
   s->bindNoCopy(10, hash.data(), static_cast<int>(hash.size()));
+  s->bind(11, metadata_checked ? 1 : 0);
   s->exec();
 }
 

@@ -32,6 +32,11 @@ struct PreparedEvent {
   std::string id;
   bool caller_id = false;  // the caller chose the id, so it may already be stored
   std::string metadata;    // the caller's, with correlation and causation ids
+  // `metadata` is an earlier event's of the same append, whose insert checks its syntax first.
+  bool metadata_shared = false;
+  // Found before the write lock: whether the texts are minified (is_minified_json), and so stored as given.
+  bool data_minified = false;
+  bool metadata_minified = false;
 
   const std::string& type() const { return source->type; }
   const std::string& data() const { return source->data; }
@@ -73,9 +78,10 @@ class EventTables {
   void canonical(const std::string& data_in, const std::string& metadata_in, std::string& data, std::string& metadata);
 
   // Inserts an event with its position and hash. REQUIRES: its texts are minified (is_minified_json, or
-  // from canonical()); the insert's json() checks their syntax. Throws SQLite::Exception ("malformed
-  // JSON") when they are not JSON.
-  void insert_event(const EventFields& event, const ChainHash& hash);
+  // from canonical()); the insert's json() checks their syntax, but not the metadata's when
+  // `metadata_checked` (an earlier insert of the same transaction checked that same text). Throws
+  // SQLite::Exception ("malformed JSON") when they are not JSON.
+  void insert_event(const EventFields& event, const ChainHash& hash, bool metadata_checked = false);
   bool is_empty();
 
   // verify(): one finding per problem, at most `limit` per check.

@@ -13,10 +13,11 @@ namespace evlite::detail {
 bool is_strict_json(std::string_view text);
 void check_data(std::string_view text);
 
-// Throws InvalidArgument unless `text` is valid UTF-8. The syntax of event data is checked by the insert
+// Throws InvalidArgument unless `text` is valid UTF-8 without raw control characters (but tab, LF and CR);
+// returns is_minified_json(text), found in the same pass. The syntax of event data is checked by the insert
 // itself: SQLite's json() parses it strictly (RFC 8259) while minifying it for storage, so checking it here
 // too would parse every event twice. json() does not look at the encoding; this does.
-void check_data_encoding(std::string_view text);
+bool check_data_encoding(std::string_view text);
 
 // The metadata object to store for `event`, whose id is `event_id`: the caller's metadata with
 // "correlation_id" and "causation_id" added in front where missing (DESIGN.md §3; event.h says how they

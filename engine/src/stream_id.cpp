@@ -12,9 +12,7 @@ std::string_view category_of(std::string_view stream_id) {
 }
 
 namespace detail {
-namespace {
 
-// Length of the UTF-8 sequence starting at text[i] and its code point, or 0 if malformed.
 std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& code_point) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   unsigned char lead = byte(i);
@@ -30,6 +28,8 @@ std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& code_poi
   bool surrogate = code_point >= 0xd800 && code_point <= 0xdfff;
   return overlong || surrogate || code_point > 0x10ffff ? 0 : length;
 }
+
+namespace {
 
 void validate_name(std::string_view what, std::string_view name, std::size_t max_bytes) {
   if (name.empty()) throw InvalidArgument(fmt::format("{} must not be empty", what));

@@ -22,4 +22,8 @@ bool is_printable_utf8(std::string_view text);
 // True when `text` is well-formed UTF-8 (control characters allowed).
 bool is_valid_utf8(std::string_view text);
 
+// The length of the well-formed UTF-8 sequence at text[i] (1–4), with its code point in `code_point`; 0 when
+// it is malformed, overlong, a surrogate or past U+10FFFF.
+std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& code_point);
+
 }  // namespace evlite::detail

@@ -637,9 +637,21 @@ TEST_CASE_FIXTURE(TempStore, "malformed metadata or data is refused naming which
   NewEvent metadata = make_event();
   metadata.metadata = R"({"user": })";
   check(metadata, "metadata is not valid JSON");
+  metadata.metadata = R"({"user":})";  // minified, so stored as given if json() did not check it
+  check(metadata, "metadata is not valid JSON");
   check(make_event("Bad", R"({"n": 01})"), "data is not valid JSON");
   check(make_event("Bad", "{\"s\":\"\xc3\x28\"}"), "data is not valid UTF-8");
   NewEvent utf8_metadata = make_event();
   utf8_metadata.metadata = "{\"s\":\"\xff\"}";
   check(utf8_metadata, "metadata must be a JSON object");
+
+  // Events after the first that share its metadata text (ids given as fields, not defaulted to each event's
+  // own) are stored without a second check of that text: the first one's check must refuse them all.
+  metadata.correlation_id = test_uuid(1);
+  metadata.causation_id = test_uuid(2);
+  std::vector<NewEvent> shared(3, metadata);
+  auto error = thrown<InvalidArgument>([&] { store.append("doc-9", ExpectedVersion::any(), shared); });
+  REQUIRE(error.has_value());
+  CHECK(std::string(error->what()).find("event 0") != std::string::npos);
+  CHECK(store.head_position() == Position{0});
 }

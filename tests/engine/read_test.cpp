@@ -437,6 +437,9 @@ TEST_CASE_FIXTURE(TempStore,
       {R"({"x": 1.50, "e": 2E3})", R"({"x":1.50,"e":2E3})"},
       {R"({"text":"line1\nline2 \u00e9"})", R"({"text":"line1\nline2 \u00e9"})"},
       {"[1, 2]", "[1,2]"},
+      {R"({"q":"say \"hi there\"", "z":1})", R"({"q":"say \"hi there\"","z":1})"},  // escaped quotes
+      {R"({"p":"C:\\", "z":1})", R"({"p":"C:\\","z":1})"},                            // an escaped backslash
+      {"{\"\u00e9t\u00e9\": \"\xc3\xbc \", \"z\": 1}", "{\"\u00e9t\u00e9\":\"\xc3\xbc \",\"z\":1}"},
       {R"("just a string")", R"("just a string")"}};
   NewEvent pretty_metadata = make_event("PrettyMetadata");
   pretty_metadata.metadata = "{\n  \"user\": \"u-1\"\n}";
