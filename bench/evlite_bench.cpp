@@ -121,6 +121,7 @@ class Bench {
       auto single = std::find_if(results.begin(), results.end(), [](auto& x) { return x.workload == "append_single_full"; });
       r.extra["vs_append_single_full"] = single == results.end() ? 0 : r.events_per_s / single->events_per_s;
       r.extra["average_group"] = group;
+      r.extra["wake_16_threads_us"] = wake_and_return_us(16);
       results.push_back(r);
     }
     if (wanted("read_all") || wanted("read_all_decode")) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -106,6 +108,44 @@ double append_concurrent(const std::filesystem::path& file, int threads, std::in
   auto stats = store.write_stats();
   *average_group = static_cast<double>(stats.appends) / static_cast<double>(std::max<std::int64_t>(1, stats.transactions));
   return seconds;
+}
+
+double wake_and_return_us(int threads) {
+  std::mutex mutex;
+  std::condition_variable wake, back;
+  std::int64_t round = 0;  // Guarded by mutex: the round the sleepers are woken for; -1 to stop
+  int returned = 0;        // Guarded by mutex
+  std::vector<std::thread> sleepers;
+  for (int t = 0; t < threads; ++t) {
+    sleepers.emplace_back([&] {
+      std::unique_lock lock(mutex);
+      for (std::int64_t seen = 0;;) {
+        wake.wait(lock, [&] { return round != seen; });
+        if (round < 0) return;
+        seen = round;
+        if (++returned == threads) back.notify_one();
+      }
+    });
+  }
+  std::vector<double> us;
+  for (int r = 0; r < 2000; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    std::unique_lock lock(mutex);
+    returned = 0;
+    ++round;
+    lock.unlock();
+    wake.notify_all();
+    lock.lock();
+    back.wait(lock, [&] { return returned == threads; });
+    us.push_back(since(start) * 1e6);
+  }
+  {
+    std::lock_guard lock(mutex);
+    round = -1;
+  }
+  wake.notify_all();
+  for (auto& s : sleepers) s.join();
+  return median(us);
 }
 
 double read_all(const std::filesystem::path& file, bool decode) {
