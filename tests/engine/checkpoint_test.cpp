@@ -4,14 +4,13 @@
 
 #include <filesystem>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
 
 #include "evlite/engine/event_store.h"
 #include "evlite/engine/sqlite_access.h"
-#include "support/temp_store.h"
+#include "support/test_helpers.h"
 
 using namespace evlite;
 using namespace evlite::testing;
@@ -27,16 +26,6 @@ void append_kilobyte_events(EventStore& store, int batches) {
   }
 }
 
-template <class Predicate>
-bool eventually(Predicate predicate, std::chrono::seconds deadline = std::chrono::seconds(20)) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
-
 }  // namespace
 
 TEST_CASE("past the threshold the WAL is copied into the database file in the background, and then reused") {
@@ -47,7 +36,8 @@ TEST_CASE("past the threshold the WAL is copied into the database file in the ba
   auto empty_size = std::filesystem::file_size(path);
   append_kilobyte_events(store, 20);  // about 2 MB: 5 times the threshold of 400 KB
   // The events reach the database file itself, not only the WAL.
-  CHECK(eventually([&] { return std::filesystem::file_size(path) > empty_size + (1 << 20); }));
+  CHECK(eventually([&] { return std::filesystem::file_size(path) > empty_size + (1 << 20); },
+                   std::chrono::seconds(20)));
   // Writers start the WAL over once a checkpoint caught up; a writer that outpaces the thread copies it
   // itself at 4 times the threshold. Either way the WAL stays at most that plus one batch: 1.8 MB here.
   for (int round = 0; round < 40; ++round) append_kilobyte_events(store, 2);

@@ -3,7 +3,7 @@
 #include "counting_projection.h"
 #include "evlite/engine/sqlite_access.h"
 #include "evlite/projections/reaction.h"
-#include "support/temp_store.h"
+#include "support/test_helpers.h"
 
 using namespace evlite;
 using namespace evlite::projections;
@@ -86,7 +86,7 @@ TEST_CASE_FIXTURE(TempStore, "a reaction whose handler throws is faulted at that
   auto ponger = std::make_shared<Ponger>(store);
   runner.add(ponger);
   runner.start();
-  CHECK_FALSE(runner.wait_for("ponger", store.head_position(), 500ms));
+  REQUIRE(eventually([&] { return runner.status().front().state == ProjectionState::Faulted; }));
   auto status = runner.status().front();
   CHECK(status.state == ProjectionState::Faulted);
   CHECK(status.error_position == poison.last_position);

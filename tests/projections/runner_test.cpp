@@ -10,7 +10,7 @@
 #include "counting_projection.h"
 #include "evlite/engine/sqlite_access.h"
 #include "evlite/projections/runner.h"
-#include "support/temp_store.h"
+#include "support/test_helpers.h"
 
 using namespace evlite;
 using namespace evlite::projections;
@@ -94,7 +94,7 @@ TEST_CASE_FIXTURE(TempStore, "a handler that throws faults its projection at tha
   runner.add(healthy);
   runner.start();
   REQUIRE(runner.wait_for("healthy", store.head_position(), 10s));
-  CHECK_FALSE(runner.wait_for("poisoned", store.head_position(), 200ms));
+  REQUIRE(eventually([&] { return runner.status("poisoned").state == ProjectionState::Faulted; }));
   auto status = runner.status("poisoned");
   CHECK(status.state == ProjectionState::Faulted);
   CHECK(status.error_position == Position{17});
@@ -280,11 +280,7 @@ TEST_CASE_FIXTURE(TempStore, "rebuild on request while appends continue: readers
   runner.rebuild("counting");
   appender.join();
   // Wait for the swap (a higher generation), then for the head.
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (runner.status("counting").generation == generation && std::chrono::steady_clock::now() < deadline) {
-    runner.wait_for("counting", Position{store.head_position().value + 1}, 50ms);
-  }
-  REQUIRE(runner.status("counting").generation == generation + 1);
+  REQUIRE(eventually([&] { return runner.status("counting").generation == generation + 1; }, 30s));
   REQUIRE(runner.wait_for("counting", store.head_position(), 20s));
   done = true;
   reader.join();

@@ -1,6 +1,7 @@
 // Helpers shared by the engine tests, beside the fixtures of support/temp_store.h: catching a typed error
 // to check its fields, caller-chosen event ids, describing positions for readable failure messages,
-// reading JSON text with SQLite's JSON functions, and running the append worker as a child process.
+// reading JSON text with SQLite's JSON functions, running the append worker as a child process, and waiting
+// for state that has no wait of its own.
 #pragma once
 
 #include <spawn.h>
@@ -8,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <iomanip>
@@ -15,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -26,6 +29,18 @@
 extern char** environ;
 
 namespace evlite::testing {
+
+// Checks `condition` until it holds or `timeout` has passed; returns whether it held. For asynchronous
+// state that offers no wait of its own (a projection's status), instead of sleeping for a guessed time.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
 
 // Runs `action` and returns the E it threw, or nullopt when it returned normally. Any other exception
 // propagates, so that doctest reports it with its message.
