@@ -38,7 +38,8 @@ ChainHash chain_hash(const ChainHash& previous, const EventFields& e) {
   // Fetched once and a context reused: with EVP_sha256() OpenSSL 3 looks the implementation up again for
   // every digest, 0.64 µs against 0.38 µs for an event's 560 bytes here (EVP_Digest does both each time).
   static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                                     &EVP_MD_CTX_free);
   ChainHash hash{};
   unsigned int length = 0;
   if (sha256 == nullptr || context == nullptr || EVP_DigestInit_ex2(context.get(), sha256, nullptr) != 1 ||

@@ -24,6 +24,44 @@ bool has_json_bytes_only(std::string_view text) {
   });
 }
 
+// What one pass over JSON text finds without parsing it (event data is the bulk of every append, so one
+// pass instead of three): the first problem with its bytes, and whether it has whitespace between tokens.
+struct TextScan {
+  const char* problem = nullptr;  // "not valid UTF-8" or "not valid JSON (a raw control character)"
+  bool minified = true;
+};
+
+TextScan scan_text(std::string_view text) {
+  TextScan scan;
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x80) {  // inside a string, or json() refuses it: either way nothing for the JSON state
+      char32_t code_point = 0;
+      std::size_t length = decode_utf8(text, i, code_point);
+      if (length == 0) return {.problem = "not valid UTF-8", .minified = false};
+      i += length;
+      escaped = false;
+      continue;
+    }
+    ++i;
+    bool space = byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r';
+    if (byte < 0x20 && !space) return {.problem = "not valid JSON (a raw control character)", .minified = false};
+    if (escaped) {
+      escaped = false;
+    } else if (in_string) {
+      escaped = byte == '\\';
+      in_string = byte != '"';
+    } else if (byte == '"') {
+      in_string = true;
+    } else if (space) {
+      scan.minified = false;
+    }
+  }
+  return scan;
+}
+
 // Validates a metadata text and notes the two id keys at its top level, without building a document.
 class MetadataScan : public nlohmann::json_sax<json> {
  public:
@@ -97,35 +135,9 @@ void check_data(std::string_view text) {
 }
 
 bool check_data_encoding(std::string_view text) {
-  // One pass instead of three (encoding, control bytes, whitespace): event data is the bulk of every append.
-  bool in_string = false;
-  bool escaped = false;
-  bool minified = true;
-  for (std::size_t i = 0; i < text.size();) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x80) {  // inside a string, or json() refuses it: either way nothing for the JSON state
-      char32_t code_point = 0;
-      std::size_t length = decode_utf8(text, i, code_point);
-      if (length == 0) throw InvalidArgument("data is not valid UTF-8");
-      i += length;
-      escaped = false;
-      continue;
-    }
-    ++i;
-    bool space = byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r';
-    if (byte < 0x20 && !space) throw InvalidArgument("data is not valid JSON (a raw control character)");
-    if (escaped) {
-      escaped = false;
-    } else if (in_string) {
-      escaped = byte == '\\';
-      in_string = byte != '"';
-    } else if (byte == '"') {
-      in_string = true;
-    } else if (space) {
-      minified = false;
-    }
-  }
-  return minified;
+  TextScan scan = scan_text(text);
+  if (scan.problem != nullptr) throw InvalidArgument(fmt::format("data is {}", scan.problem));
+  return scan.minified;
 }
 
 namespace {
@@ -198,22 +210,8 @@ std::string with_ids(const NewEvent& event, std::string_view event_id, std::stri
 }  // namespace
 
 bool is_minified_json(std::string_view text) {
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;  // the escaped character, whatever it is
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      return false;
-    }
-  }
-  return true;
+  TextScan scan = scan_text(text);
+  return scan.problem == nullptr && scan.minified;
 }
 
 void append_json_string(std::string& out, std::string_view text) {

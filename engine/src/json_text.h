@@ -26,7 +26,8 @@ bool check_data_encoding(std::string_view text);
 std::string stored_metadata(const NewEvent& event, std::string_view event_id);
 
 // True when `text` has no whitespace between its tokens: then SQLite's json() would store it unchanged
-// (it keeps tokens as written). Checks nothing else; json() checks the syntax.
+// (it keeps tokens as written). False too for bytes JSON text cannot hold (invalid UTF-8, raw control
+// characters), which then go through json(). Checks nothing else; json() checks the syntax.
 bool is_minified_json(std::string_view text);
 
 // Appends `text` as a JSON string literal (quoted and escaped) to `out`.
