@@ -432,28 +432,31 @@ bool EventTables::read_stream_page(const std::string& stream, StreamVersion from
   return rows == limit;
 }
 
-PageScan EventTables::read_all_page(Position from, std::int64_t limit, const Filter& filter,
-                                    std::vector<RecordedEvent>& out) {
+PageScan EventTables::read_all_page(Position from, std::int64_t scan_limit, std::int64_t match_limit,
+                                    const Filter& filter, std::vector<RecordedEvent>& out) {
   sqlite3_stmt* s = raw(Sql::kSelectAllForward).get();
   sqlite3_bind_int64(s, 1, from.value);
-  sqlite3_bind_int64(s, 2, limit);
+  sqlite3_bind_int64(s, 2, scan_limit);
   ResetOnExit reset{s};
   PageFill page(out);
   PageScan scan;
   std::int64_t rows = 0;
-  for (; step(db_, s); ++rows) {
-      scan.last_scanned = Position{sqlite3_column_int64(s, 0)};
-      // Test the filter on the cheap columns before copying the event out.
-      if (!filter.empty()) {
-        std::string_view stream(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)),
-                                static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
-        std::string_view type(reinterpret_cast<const char*>(sqlite3_column_text(s, 4)),
-                              static_cast<std::size_t>(sqlite3_column_bytes(s, 4)));
-        if (!filter.matches(stream, type)) continue;
-      }
-      read_event(s, page.next());
+  std::int64_t matches = 0;
+  while (matches < match_limit && step(db_, s)) {
+    ++rows;
+    scan.last_scanned = Position{sqlite3_column_int64(s, 0)};
+    // Test the filter on the cheap columns before copying the event out.
+    if (!filter.empty()) {
+      std::string_view stream(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)),
+                              static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+      std::string_view type(reinterpret_cast<const char*>(sqlite3_column_text(s, 4)),
+                            static_cast<std::size_t>(sqlite3_column_bytes(s, 4)));
+      if (!filter.matches(stream, type)) continue;
+    }
+    read_event(s, page.next());
+    ++matches;
   }
-  scan.more = rows == limit;
+  scan.more = rows == scan_limit || matches == match_limit;
   return scan;
 }
 

@@ -107,9 +107,11 @@ class EventTables {
   bool read_stream_page(const std::string& stream, StreamVersion from, Direction direction, std::int64_t limit,
                         std::vector<RecordedEvent>& out);
 
-  // Scans up to `limit` events from position `from` (inclusive) and writes those matching `filter` over
-  // `out` (reusing its elements' buffers).
-  PageScan read_all_page(Position from, std::int64_t limit, const Filter& filter, std::vector<RecordedEvent>& out);
+  // Scans up to `scan_limit` events from position `from` (inclusive) and writes those matching `filter` over
+  // `out` (reusing its elements' buffers), stopping after `match_limit` matches: the scan then ends at the
+  // last of them, so that the next page starts with the first match not taken.
+  PageScan read_all_page(Position from, std::int64_t scan_limit, std::int64_t match_limit, const Filter& filter,
+                         std::vector<RecordedEvent>& out);
 
   std::vector<StreamInfo> list_streams(const StreamList& list);
 

@@ -48,10 +48,9 @@ EventCursor EventStore::read_all(const AllRead& read) const {
     while (remaining > 0) {
       std::int64_t limit = std::min<std::int64_t>(remaining, impl->options.read_page_events);
       detail::PageScan scan = detail::with_reader(*impl, "read all", [&](detail::EventTables& tables) {
-        return tables.read_all_page(next, filter.empty() ? limit : impl->options.read_page_events, filter, page);
+        return tables.read_all_page(next, filter.empty() ? limit : impl->options.read_page_events, limit, filter, page);
       });
       if (scan.last_scanned.value != 0) next = Position{scan.last_scanned.value + 1};
-      if (static_cast<std::int64_t>(page.size()) > remaining) page.resize(static_cast<std::size_t>(remaining));
       remaining -= static_cast<std::int64_t>(page.size());
       if (!scan.more) remaining = 0;
       if (!page.empty()) return true;
