@@ -24,12 +24,19 @@ bool EventCursor::next() {
 
 std::vector<RecordedEvent> EventCursor::drain() {
   std::vector<RecordedEvent> events;
+  drain(events);
+  return events;
+}
+
+void EventCursor::drain(std::vector<RecordedEvent>& events) {
+  // Before the first step the page is empty: the caller's elements become the page the source writes over.
+  if (!started_) page_.swap(events);
+  events.clear();
   while (next()) {
     if (index_ == 0) events.reserve(events.size() + page_.size());
     // Moved, not copied: the page is written over before this element is read again.
     events.push_back(std::move(page_[index_]));
   }
-  return events;
 }
 
 }  // namespace evlite

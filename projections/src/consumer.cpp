@@ -4,6 +4,12 @@
 
 namespace evlite::projections::detail {
 
+const std::vector<RecordedEvent>& read_batch(const EventStore& store, Position from, int batch_size,
+                                             const Filter& filter, std::vector<RecordedEvent>& events) {
+  store.read_all({.from = Position{from.value + 1}, .max_count = batch_size, .filter = filter}).drain(events);
+  return events;
+}
+
 Position reached(const std::vector<RecordedEvent>& events, Position from, Position head, int batch_size) {
   if (static_cast<int>(events.size()) == batch_size) return events.back().position;
   Position last = events.empty() ? from : events.back().position;

@@ -35,6 +35,12 @@ class Consumer {
   virtual bool wait_for(Position position, std::chrono::milliseconds timeout) const = 0;
 };
 
+// Reads the batch after `from` (at most `batch_size` events matching `filter`) into `events`, over its
+// elements: a consumer keeps one vector for all its batches and so does not allocate each event's strings
+// anew. Returns `events`.
+const std::vector<RecordedEvent>& read_batch(const EventStore& store, Position from, int batch_size,
+                                             const Filter& filter, std::vector<RecordedEvent>& events);
+
 // The checkpoint after reading `events` (at most `batch_size`, filtered) from `from` + 1 in a log whose
 // head was `head` when the read began: a full batch ends at its last event; a short one ran to the end of
 // the log, so everything up to that head was examined.

@@ -100,9 +100,7 @@ class ReactionWorker : public Consumer {
       publish(ProjectionState::CaughtUp, checkpoint);
       return Outcome::CaughtUp;
     }
-    auto events =
-        store_.read_all({.from = Position{checkpoint.value + 1}, .max_count = options_.batch_size, .filter = filter_})
-            .drain();
+    const auto& events = read_batch(store_, checkpoint, options_.batch_size, filter_, batch_);
     Position target = reached(events, checkpoint, head, options_.batch_size);
     for (const RecordedEvent& event : events) {
       try {
@@ -183,6 +181,7 @@ class ReactionWorker : public Consumer {
   const std::string checkpoint_name_;
   const Filter filter_;
   std::unique_ptr<SQLite::Database> db_;  // used only by the stepping thread
+  std::vector<RecordedEvent> batch_;      // the last batch read (read_batch); likewise
 
   mutable std::mutex mutex_;
   mutable std::condition_variable progressed_;

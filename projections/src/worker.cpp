@@ -149,9 +149,7 @@ Outcome Worker::apply_batch(const ProjectionRow& row) {
     return Outcome::CaughtUp;
   }
   // Read outside the write transaction, so that the write lock is held only to apply and commit.
-  auto events =
-      store_.read_all({.from = Position{checkpoint.value + 1}, .max_count = options_.batch_size, .filter = filter_})
-          .drain();
+  const auto& events = read_batch(store_, checkpoint, options_.batch_size, filter_, batch_);
   Position target = reached(events, checkpoint, head, options_.batch_size);
   if (!fold_all(events)) return fault(failure_->error, failure_->at);
   DiscardAfter discard(folding_);
@@ -209,9 +207,7 @@ Outcome Worker::rebuild_step(const ProjectionRow& row) {
   Position rebuilt = checkpoints::load(*db_, name);
   Position head = store_.head_position();
   if (head.value - rebuilt.value <= options_.batch_size) return swap(row, rebuilt);
-  auto events =
-      store_.read_all({.from = Position{rebuilt.value + 1}, .max_count = options_.batch_size, .filter = filter_})
-          .drain();
+  const auto& events = read_batch(store_, rebuilt, options_.batch_size, filter_, batch_);
   Position target = reached(events, rebuilt, head, options_.batch_size);
   if (!fold_all(events)) return fault(failure_->error, failure_->at);
   DiscardAfter discard(folding_);

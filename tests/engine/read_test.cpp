@@ -290,6 +290,34 @@ TEST_CASE("reads longer than Options::read_page_events return every event in ord
         "12");
 }
 
+TEST_CASE("drain into a vector replaces what it held with the events left, batch after batch and across pages") {
+  TempDir dir;
+  EventStore store = EventStore::open(dir.path() / "paged.db", Options{.read_page_events = 3});
+  for (int position = 1; position <= 10; ++position) {
+    store.append(position % 2 == 0 ? "even-1" : "odd-1", ExpectedVersion::any(),
+                 {make_event("Counted", R"({"n":)" + std::to_string(position) + "}")});
+  }
+  auto batch = [&](Position from, std::int64_t max_count, Filter filter = {}) {
+    return store.read_all(AllRead{.from = from, .max_count = max_count, .filter = std::move(filter)});
+  };
+
+  std::vector<RecordedEvent> events;
+  batch(Position{1}, 4).drain(events);  // two pages
+  CHECK(positions_of(events) == "1 2 3 4");
+  batch(Position{5}, 2).drain(events);  // fewer than the vector holds
+  CHECK(positions_of(events) == "5 6");
+  CHECK(events[1].data == R"({"n":6})");
+  batch(Position{1}, kNoLimit, Filter{.categories = {"even"}, .types = {}, .stream_prefixes = {}}).drain(events);
+  CHECK(positions_of(events) == "2 4 6 8 10");
+  CHECK(events.back().stream_id == "even-1");
+  EventCursor started = batch(Position{1}, 5);
+  REQUIRE(started.next());
+  started.drain(events);  // what is left after the current event
+  CHECK(positions_of(events) == "2 3 4 5");
+  batch(Position{11}, kNoLimit).drain(events);
+  CHECK(events.empty());
+}
+
 TEST_CASE("a read_all cursor without a count limit also yields events committed after it was created") {
   TempDir dir;
   EventStore store = EventStore::open(dir.path() / "paged.db", Options{.read_page_events = 3});

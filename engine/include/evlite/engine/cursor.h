@@ -42,6 +42,10 @@ class EventCursor {
 
   // Reads everything left into a vector. Use only on reads you have bounded.
   std::vector<RecordedEvent> drain();
+  // The same into `events`, replacing what it held. On a cursor not yet stepped, the first page is written
+  // over `events`' elements, so a reader that drains batch after batch into one vector reuses their
+  // buffers instead of allocating each event's strings anew.
+  void drain(std::vector<RecordedEvent>& events);
 
  private:
   PageSource source_;
