@@ -94,6 +94,10 @@ void WorkerPool::run_until_caught_up() {
 
 void WorkerPool::restart(std::string_view name) {
   find(name).clear_fault();
+  // A faulted worker looks at its state and then waits, both under mutex_. Taking mutex_ here, after the
+  // state changed, means it either looks after the change or is already waiting when notified; without
+  // it, the notify could fall between its look and its wait, and it would sleep on with the fault cleared.
+  { std::lock_guard lock(mutex_); }
   wake_.notify_all();
 }
 
