@@ -76,6 +76,8 @@ void WorkerPool::run(Consumer& c) noexcept {
 }
 
 void WorkerPool::run_until_caught_up() {
+  // Each consumer steps on one thread at a time (its connection and batch are that thread's alone).
+  if (started()) throw InvalidArgument("run_until_caught_up while the runner's threads run: stop() it first");
   Position target = store_.head_position();
   std::optional<ProjectionStatus> first_fault;
   for (auto& c : consumers_) {

@@ -60,6 +60,7 @@ class WorkerPool {
   bool started();
   // Steps every consumer in the calling thread until it reaches the head as of the call (a rebuilding
   // projection is not there until it swapped). Then throws ProjectionFaulted for the first that faulted.
+  // Throws InvalidArgument once started.
   void run_until_caught_up();
   void restart(std::string_view name);
   Consumer& find(std::string_view name) const;

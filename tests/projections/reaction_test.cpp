@@ -78,6 +78,17 @@ TEST_CASE_FIXTURE(TempStore, "re-delivery after a lost checkpoint is absorbed by
   CHECK(store.head_position() == head);  // nothing appended twice
 }
 
+TEST_CASE_FIXTURE(TempStore, "a reaction runner's run_until_caught_up refuses it while started, not once stopped") {
+  store.append("ping-1", ExpectedVersion::any(), {{.type = "Ping"}});
+  ReactionRunner runner(store);
+  runner.add(std::make_shared<Ponger>(store));
+  runner.start();
+  CHECK_THROWS_AS(runner.run_until_caught_up(), InvalidArgument);
+  runner.stop();
+  runner.run_until_caught_up();
+  CHECK(store.stream_version("pong-ping-1") == StreamVersion{1});
+}
+
 TEST_CASE_FIXTURE(TempStore, "a reaction whose handler throws is faulted at that event and resumes after restart") {
   store.append("ping-1", ExpectedVersion::any(), {{.type = "Ping"}});
   auto poison = store.append("ping-2", ExpectedVersion::any(), {{.type = "Ping", .data = R"({"poison":true})"}});

@@ -360,6 +360,18 @@ TEST_CASE_FIXTURE(TempStore, "run_until_caught_up reports a faulting projection 
   CHECK(error->position() == Position{4});
 }
 
+TEST_CASE_FIXTURE(TempStore, "run_until_caught_up refuses a started runner and works again once it is stopped") {
+  store.append("order-1", ExpectedVersion::any(), {make_event()});
+  ProjectionRunner runner(store);
+  auto counting = std::make_shared<CountingProjection>("counting");
+  runner.add(counting);
+  runner.start();
+  CHECK_THROWS_AS(runner.run_until_caught_up(), InvalidArgument);
+  runner.stop();
+  runner.run_until_caught_up();
+  CHECK(runner.status("counting").checkpoint == store.head_position());
+}
+
 TEST_CASE_FIXTURE(TempStore, "a runner refuses duplicate names and table names that are not plain identifiers") {
   ProjectionRunner runner(store);
   runner.add(std::make_shared<CountingProjection>("one"));

@@ -75,7 +75,7 @@ class ReactionRunner {
   void start();
   void stop();
   // Runs each reaction in the calling thread up to the head as of the call; throws ProjectionFaulted for
-  // the first that faulted (the others still run).
+  // the first that faulted (the others still run). Throws InvalidArgument while started (stop() first).
   void run_until_caught_up();
   void restart(std::string_view name);
   bool wait_for(std::string_view name, Position position, std::chrono::milliseconds timeout) const;

@@ -82,8 +82,7 @@ class ProjectionRunner {
 
   // Runs each projection in the calling thread until it has reached the head position as of the call
   // (rebuilding first where its version changed). If one faults, the others still catch up, then
-  // ProjectionFaulted reports the first fault.
-  // REQUIRES: not started.
+  // ProjectionFaulted reports the first fault. Throws InvalidArgument while started (stop() first).
   void run_until_caught_up();
 
   // A faulted projection retries from its checkpoint.
