@@ -33,6 +33,12 @@ void EventCursor::drain(std::vector<RecordedEvent>& events) {
   if (!started_) page_.swap(events);
   events.clear();
   while (next()) {
+    if (index_ == 0 && events.empty()) {
+      // A whole page with nothing before it goes over as it is, its array too; the cursor goes on (if
+      // there is more) with the empty vector.
+      events.swap(page_);
+      continue;
+    }
     if (index_ == 0) events.reserve(events.size() + page_.size());
     // Moved, not copied: the page is written over before this element is read again.
     events.push_back(std::move(page_[index_]));

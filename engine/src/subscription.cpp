@@ -53,8 +53,8 @@ void Subscription::State::fail(std::exception_ptr e, Position at) {
 bool Subscription::State::drain(detail::Connection& connection, std::vector<RecordedEvent>& page) {
   for (bool more = true; more && !stop_requested;) {
     Position from{position.value + 1};  // only this thread writes position
-    detail::PageScan scan = connection.tables.read_all_page(from, impl->options.read_page_events,
-                                                                 impl->options.read_page_events, filter, page);
+    const std::int64_t limit = impl->options.read_page_events;
+    detail::PageScan scan = connection.tables.read_all_page(from, limit, limit, filter, page);
     for (const RecordedEvent& event : page) {
       if (stop_requested) return true;
       try {

@@ -4,10 +4,10 @@
 
 namespace evlite::projections::detail {
 
-const std::vector<RecordedEvent>& read_batch(const EventStore& store, Position from, int batch_size,
-                                             const Filter& filter, std::vector<RecordedEvent>& events) {
-  store.read_all({.from = Position{from.value + 1}, .max_count = batch_size, .filter = filter}).drain(events);
-  return events;
+const std::vector<RecordedEvent>& BatchReader::read(const EventStore& store, Position from, int batch_size,
+                                                    const Filter& filter) {
+  store.read_all({.from = Position{from.value + 1}, .max_count = batch_size, .filter = filter}).drain(events_);
+  return events_;
 }
 
 Position reached(const std::vector<RecordedEvent>& events, Position from, Position head, int batch_size) {

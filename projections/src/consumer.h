@@ -35,11 +35,19 @@ class Consumer {
   virtual bool wait_for(Position position, std::chrono::milliseconds timeout) const = 0;
 };
 
-// Reads the batch after `from` (at most `batch_size` events matching `filter`) into `events`, over its
-// elements: a consumer keeps one vector for all its batches and so does not allocate each event's strings
-// anew. Returns `events`.
-const std::vector<RecordedEvent>& read_batch(const EventStore& store, Position from, int batch_size,
-                                             const Filter& filter, std::vector<RecordedEvent>& events);
+// A consumer's batches, each read over the last one's events, so that working through a backlog (a
+// rebuild, a catch-up) allocates no strings per event. Released when the consumer catches up, so that an
+// idle one holds no events. Used by the stepping thread only.
+class BatchReader {
+ public:
+  // The batch after `from`: at most `batch_size` events matching `filter`. Valid until the next call.
+  const std::vector<RecordedEvent>& read(const EventStore& store, Position from, int batch_size,
+                                         const Filter& filter);
+  void release() { events_ = {}; }
+
+ private:
+  std::vector<RecordedEvent> events_;
+};
 
 // The checkpoint after reading `events` (at most `batch_size`, filtered) from `from` + 1 in a log whose
 // head was `head` when the read began: a full batch ends at its last event; a short one ran to the end of

@@ -97,10 +97,11 @@ class ReactionWorker : public Consumer {
     Position checkpoint = checkpoints::load(*db_, checkpoint_name_);
     Position head = store_.head_position();
     if (head <= checkpoint) {
+      batches_.release();
       publish(ProjectionState::CaughtUp, checkpoint);
       return Outcome::CaughtUp;
     }
-    const auto& events = read_batch(store_, checkpoint, options_.batch_size, filter_, batch_);
+    const auto& events = batches_.read(store_, checkpoint, options_.batch_size, filter_);
     Position target = reached(events, checkpoint, head, options_.batch_size);
     for (const RecordedEvent& event : events) {
       try {
@@ -181,7 +182,7 @@ class ReactionWorker : public Consumer {
   const std::string checkpoint_name_;
   const Filter filter_;
   std::unique_ptr<SQLite::Database> db_;  // used only by the stepping thread
-  std::vector<RecordedEvent> batch_;      // the last batch read (read_batch); likewise
+  BatchReader batches_;                   // likewise
 
   mutable std::mutex mutex_;
   mutable std::condition_variable progressed_;

@@ -145,11 +145,12 @@ Outcome Worker::apply_batch(const ProjectionRow& row) {
   Position checkpoint = checkpoints::load(*db_, name);
   Position head = store_.head_position();
   if (head <= checkpoint) {
+    batches_.release();
     publish(ProjectionState::CaughtUp, checkpoint, {});
     return Outcome::CaughtUp;
   }
   // Read outside the write transaction, so that the write lock is held only to apply and commit.
-  const auto& events = read_batch(store_, checkpoint, options_.batch_size, filter_, batch_);
+  const auto& events = batches_.read(store_, checkpoint, options_.batch_size, filter_);
   Position target = reached(events, checkpoint, head, options_.batch_size);
   if (!fold_all(events)) return fault(failure_->error, failure_->at);
   DiscardAfter discard(folding_);
@@ -207,7 +208,7 @@ Outcome Worker::rebuild_step(const ProjectionRow& row) {
   Position rebuilt = checkpoints::load(*db_, name);
   Position head = store_.head_position();
   if (head.value - rebuilt.value <= options_.batch_size) return swap(row, rebuilt);
-  const auto& events = read_batch(store_, rebuilt, options_.batch_size, filter_, batch_);
+  const auto& events = batches_.read(store_, rebuilt, options_.batch_size, filter_);
   Position target = reached(events, rebuilt, head, options_.batch_size);
   if (!fold_all(events)) return fault(failure_->error, failure_->at);
   DiscardAfter discard(folding_);

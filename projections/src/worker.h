@@ -71,7 +71,7 @@ class Worker : public Consumer {
     Position at;
   };
   std::optional<Failure> failure_;
-  std::vector<RecordedEvent> batch_;  // the last batch read (read_batch)
+  BatchReader batches_;
 
   std::atomic<bool> rebuild_requested_{false};
 

@@ -316,6 +316,17 @@ TEST_CASE("drain into a vector replaces what it held with the events left, batch
   CHECK(positions_of(events) == "2 3 4 5");
   batch(Position{11}, kNoLimit).drain(events);
   CHECK(events.empty());
+
+  // The next batch is written over the last one's events: a long event's buffer is kept for a shorter one.
+  auto text_of = [](std::size_t length) { return R"({"text":")" + std::string(length, 'x') + "\"}"; };
+  store.append("odd-1", ExpectedVersion::any(), {make_event("Counted", text_of(1000))});
+  store.append("odd-1", ExpectedVersion::any(), {make_event("Counted", text_of(100))});
+  batch(Position{11}, 1).drain(events);
+  REQUIRE(events.size() == 1);
+  batch(Position{12}, 1).drain(events);
+  REQUIRE(positions_of(events) == "12");
+  CHECK(events[0].data.size() == 111);
+  CHECK(events[0].data.capacity() >= 1011);
 }
 
 TEST_CASE("a read_all cursor without a count limit also yields events committed after it was created") {

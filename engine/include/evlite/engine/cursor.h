@@ -42,9 +42,10 @@ class EventCursor {
 
   // Reads everything left into a vector. Use only on reads you have bounded.
   std::vector<RecordedEvent> drain();
-  // The same into `events`, replacing what it held. On a cursor not yet stepped, the first page is written
-  // over `events`' elements, so a reader that drains batch after batch into one vector reuses their
-  // buffers instead of allocating each event's strings anew.
+  // The same into `events`, replacing what it held (on a read error, `events` is left empty). On a cursor
+  // not yet stepped, the first page is written over `events`' elements: a reader that drains batches of up
+  // to Options::read_page_events events into one vector reuses its buffers instead of allocating each
+  // event's strings anew.
   void drain(std::vector<RecordedEvent>& events);
 
  private:
