@@ -1,8 +1,79 @@
 #include "consumer.h"
 
+#include <algorithm>
+#include <optional>
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace evlite::projections::detail {
+
+Consumer::Consumer(const EventStore& store, std::string name) : store_(store), name_(std::move(name)) {
+  status_.name = name_;
+}
+
+void Consumer::request_restart() {
+  change_status([&](ProjectionStatus& status) {
+    restart_requested_ = true;
+    if (status.state != ProjectionState::Faulted) return;
+    status.state = ProjectionState::Running;
+    status.error.clear();
+    status.error_position = {};
+  });
+}
+
+bool Consumer::restart_requested() const {
+  std::lock_guard lock(mutex_);
+  return restart_requested_;
+}
+
+bool Consumer::take_restart() {
+  bool requested = false;
+  change_status([&](ProjectionStatus& status) {
+    requested = std::exchange(restart_requested_, false);
+    // A fault recorded after the request (by a step already under way) is the one the request retries.
+    if (!requested || status.state != ProjectionState::Faulted) return;
+    status.state = ProjectionState::Running;
+    status.error.clear();
+    status.error_position = {};
+  });
+  return requested;
+}
+
+bool Consumer::faulted() const {
+  std::lock_guard lock(mutex_);
+  return status_.state == ProjectionState::Faulted;
+}
+
+void Consumer::fail(const std::string& error) {
+  change_status([&](ProjectionStatus& status) {
+    status.state = ProjectionState::Faulted;
+    status.error = error;
+  });
+}
+
+ProjectionStatus Consumer::status() const {
+  ProjectionStatus status;
+  {
+    std::lock_guard lock(mutex_);
+    status = status_;
+  }
+  status.lag = std::max<std::int64_t>(0, store_.head_position().value - status.checkpoint.value);
+  return status;
+}
+
+Position Consumer::checkpoint() const {
+  std::lock_guard lock(mutex_);
+  return status_.checkpoint;
+}
+
+bool Consumer::wait_for(Position position, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  progressed_.wait_for(lock, timeout, [&] {
+    return status_.checkpoint >= position || status_.state == ProjectionState::Faulted;
+  });
+  return status_.checkpoint >= position;
+}
 
 const std::vector<RecordedEvent>& BatchReader::read(const EventStore& store, Position from, int batch_size,
                                                     const Filter& filter) {
@@ -28,6 +99,7 @@ void WorkerPool::add(std::unique_ptr<Consumer> consumer) {
 }
 
 void WorkerPool::start() {
+  std::lock_guard stepping(stepping_);
   std::lock_guard lock(mutex_);
   if (started_) return;
   started_ = true;
@@ -67,38 +139,46 @@ void WorkerPool::run(Consumer& c) noexcept {
     }
     if (outcome == Outcome::CaughtUp) {
       // Bounded, so that stop() is honoured promptly even when no commit comes.
-      store_.wait_for_commit(c.status().checkpoint, std::chrono::milliseconds(100));
+      store_.wait_for_commit(c.checkpoint(), std::chrono::milliseconds(100));
     } else if (outcome == Outcome::Faulted) {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || c.status().state != ProjectionState::Faulted; });
+      wake_.wait(lock, [&] { return stopping_ || c.restart_requested(); });
     }
   }
 }
 
+bool WorkerPool::in_caller(const std::function<void()>& steps) {
+  std::lock_guard stepping(stepping_);
+  if (started()) return false;
+  steps();
+  return true;
+}
+
 void WorkerPool::run_until_caught_up() {
-  // Each consumer steps on one thread at a time (its connection and batch are that thread's alone).
-  if (started()) throw InvalidArgument("run_until_caught_up while the runner's threads run: stop() it first");
-  Position target = store_.head_position();
   std::optional<ProjectionStatus> first_fault;
-  for (auto& c : consumers_) {
-    for (;;) {
-      Outcome outcome = c->step();
-      ProjectionStatus status = c->status();
-      if (outcome == Outcome::Faulted) {
-        if (!first_fault) first_fault = status;
-        break;  // the others still catch up
+  bool ran = in_caller([&] {
+    Position target = store_.head_position();
+    for (auto& c : consumers_) {
+      for (;;) {
+        Outcome outcome = c->step();
+        ProjectionStatus status = c->status();
+        if (outcome == Outcome::Faulted) {
+          if (!first_fault) first_fault = status;
+          break;  // the others still catch up
+        }
+        if (status.state != ProjectionState::Rebuilding && status.checkpoint >= target) break;
       }
-      if (status.state != ProjectionState::Rebuilding && status.checkpoint >= target) break;
     }
-  }
+  });
+  if (!ran) throw InvalidArgument("run_until_caught_up while the runner's threads run: stop() it first");
   if (first_fault) throw ProjectionFaulted(first_fault->name, first_fault->error_position, first_fault->error);
 }
 
 void WorkerPool::restart(std::string_view name) {
-  find(name).clear_fault();
-  // A faulted worker looks at its state and then waits, both under mutex_. Taking mutex_ here, after the
-  // state changed, means it either looks after the change or is already waiting when notified; without
-  // it, the notify could fall between its look and its wait, and it would sleep on with the fault cleared.
+  find(name).request_restart();
+  // A faulted worker looks for a request and then waits, both under mutex_. Taking mutex_ here, after the
+  // request, means it either looks after the request or is already waiting when notified; without it,
+  // the notify could fall between its look and its wait, and it would sleep on with a request pending.
   { std::lock_guard lock(mutex_); }
   wake_.notify_all();
 }

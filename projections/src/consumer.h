@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,19 +21,56 @@ enum class Outcome {
   Faulted,     // stopped at an event; needs restart()
 };
 
+// One consumer's work and status. step() runs on one thread at a time (the pool's, or a caller's in
+// run_until_caught_up); the rest is safe from any thread.
 class Consumer {
  public:
+  Consumer(const EventStore& store, std::string name);
   virtual ~Consumer() = default;
-  virtual const std::string& name() const = 0;
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  const std::string& name() const { return name_; }
   // One unit of work. Throws only for storage trouble; a failing handler is a Faulted outcome.
   virtual Outcome step() = 0;
-  // Clears a recorded fault so that the next step retries from the checkpoint.
-  virtual void clear_fault() = 0;
+
+  // Asks for a fault to be retried from the checkpoint. The status shows it at once; the stepping thread
+  // clears the fault itself at its next step, so that only that thread ever touches its connection.
+  void request_restart();
+  // Whether a restart is asked for and not yet taken by a step: what a faulted consumer's thread waits on.
+  bool restart_requested() const;
   // Records a failure that escaped step() as a fault.
-  virtual void fail(const std::string& error) = 0;
-  virtual ProjectionStatus status() const = 0;
+  void fail(const std::string& error);
+
+  // The status, with its lag behind the head (which this reads from the store).
+  ProjectionStatus status() const;
+  Position checkpoint() const;
   // Blocks until the checkpoint is at or past `position`, it faults, or `timeout` passes.
-  virtual bool wait_for(Position position, std::chrono::milliseconds timeout) const = 0;
+  bool wait_for(Position position, std::chrono::milliseconds timeout) const;
+
+ protected:
+  // For step(), first: whether a restart was asked for since the last step. Clears the request and the
+  // fault as this consumer knows it; a fault kept elsewhere (a projection's row) is the caller's to clear.
+  bool take_restart();
+  bool faulted() const;
+  // Changes the status under its lock, then wakes wait_for().
+  template <class Change>
+  void change_status(Change&& change) {
+    {
+      std::lock_guard lock(mutex_);
+      change(status_);
+    }
+    progressed_.notify_all();
+  }
+
+  const EventStore& store_;
+  const std::string name_;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::condition_variable progressed_;
+  ProjectionStatus status_;         // Guarded by mutex_
+  bool restart_requested_ = false;  // Guarded by mutex_
 };
 
 // A consumer's batches, each read over the last one's events, so that working through a backlog (a
@@ -63,6 +101,7 @@ class WorkerPool {
 
   // Throws InvalidArgument for a duplicate name or once started.
   void add(std::unique_ptr<Consumer> consumer);
+  // Waits for a caller's steps (in_caller) to end: each consumer steps on one thread at a time.
   void start();
   void stop();
   bool started();
@@ -70,6 +109,9 @@ class WorkerPool {
   // projection is not there until it swapped). Then throws ProjectionFaulted for the first that faulted.
   // Throws InvalidArgument once started.
   void run_until_caught_up();
+  // Runs `steps`, which step consumers, in the calling thread, unless the pool's threads run: returns
+  // whether it ran. One caller at a time.
+  bool in_caller(const std::function<void()>& steps);
   void restart(std::string_view name);
   Consumer& find(std::string_view name) const;
   std::vector<ProjectionStatus> status() const;
@@ -80,6 +122,7 @@ class WorkerPool {
 
   const EventStore& store_;
   std::vector<std::unique_ptr<Consumer>> consumers_;  // fixed once started
+  std::mutex stepping_;  // held while a caller's thread steps consumers, and by start()
   std::mutex mutex_;
   std::condition_variable wake_;  // restart() and stop() wake faulted workers
   bool started_ = false;          // Guarded by mutex_

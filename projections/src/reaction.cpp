@@ -84,15 +84,12 @@ namespace {
 class ReactionWorker : public Consumer {
  public:
   ReactionWorker(const EventStore& store, std::shared_ptr<Reaction> reaction, const RunnerOptions& options)
-      : store_(store), reaction_(std::move(reaction)), options_(options), name_(reaction_->name()),
-        checkpoint_name_(checkpoint_name(name_)), filter_(reaction_->filter()) {
-    status_.name = name_;
-  }
-
-  const std::string& name() const override { return name_; }
+      : Consumer(store, reaction->name()), reaction_(std::move(reaction)), options_(options),
+        checkpoint_name_(checkpoint_name(name_)), filter_(reaction_->filter()) {}
 
   Outcome step() override {
     if (!db_) db_ = open_connection(store_);
+    take_restart();  // a reaction's fault is kept in memory only: nothing more to clear
     if (faulted()) return Outcome::Faulted;
     Position checkpoint = checkpoints::load(*db_, checkpoint_name_);
     Position head = store_.head_position();
@@ -109,11 +106,11 @@ class ReactionWorker : public Consumer {
         reaction_->handle(event, context);
       } catch (const std::exception& e) {
         move_checkpoint(checkpoint, Position{event.position.value - 1});  // what was handled stays handled
-        std::lock_guard lock(mutex_);
-        status_.state = ProjectionState::Faulted;
-        status_.error = e.what();
-        status_.error_position = event.position;
-        progressed_.notify_all();
+        change_status([&](ProjectionStatus& status) {
+          status.state = ProjectionState::Faulted;
+          status.error = e.what();
+          status.error_position = event.position;
+        });
         return Outcome::Faulted;
       }
     }
@@ -122,44 +119,7 @@ class ReactionWorker : public Consumer {
     return Outcome::Progressed;
   }
 
-  void clear_fault() override {
-    std::lock_guard lock(mutex_);
-    status_.state = ProjectionState::Running;
-    status_.error.clear();
-    status_.error_position = {};
-  }
-
-  void fail(const std::string& error) override {
-    std::lock_guard lock(mutex_);
-    status_.state = ProjectionState::Faulted;
-    status_.error = error;
-    progressed_.notify_all();
-  }
-
-  ProjectionStatus status() const override {
-    ProjectionStatus status;
-    {
-      std::lock_guard lock(mutex_);
-      status = status_;
-    }
-    status.lag = std::max<std::int64_t>(0, store_.head_position().value - status.checkpoint.value);
-    return status;
-  }
-
-  bool wait_for(Position position, std::chrono::milliseconds timeout) const override {
-    std::unique_lock lock(mutex_);
-    progressed_.wait_for(lock, timeout, [&] {
-      return status_.checkpoint >= position || status_.state == ProjectionState::Faulted;
-    });
-    return status_.checkpoint >= position;
-  }
-
  private:
-  bool faulted() const {
-    std::lock_guard lock(mutex_);
-    return status_.state == ProjectionState::Faulted;
-  }
-
   // Another runner of the same reaction may have moved it further; then its position stands.
   void move_checkpoint(Position from, Position to) {
     if (to <= from) return;
@@ -167,26 +127,19 @@ class ReactionWorker : public Consumer {
   }
 
   void publish(ProjectionState state, Position checkpoint) {
-    {
-      std::lock_guard lock(mutex_);
-      status_.state = state;
-      status_.checkpoint = std::max(checkpoint, checkpoints::load(*db_, checkpoint_name_));
-    }
-    progressed_.notify_all();
+    Position stored = checkpoints::load(*db_, checkpoint_name_);
+    change_status([&](ProjectionStatus& status) {
+      status.state = state;
+      status.checkpoint = std::max(checkpoint, stored);
+    });
   }
 
-  const EventStore& store_;
   const std::shared_ptr<Reaction> reaction_;
   const RunnerOptions options_;
-  const std::string name_;
   const std::string checkpoint_name_;
   const Filter filter_;
   std::unique_ptr<SQLite::Database> db_;  // used only by the stepping thread
   BatchReader batches_;                   // likewise
-
-  mutable std::mutex mutex_;
-  mutable std::condition_variable progressed_;
-  ProjectionStatus status_;  // Guarded by mutex_
 };
 
 }  // namespace

@@ -40,15 +40,16 @@ void ProjectionRunner::restart(std::string_view name) { impl_->pool.restart(name
 void ProjectionRunner::rebuild(std::string_view name) {
   auto& worker = static_cast<detail::Worker&>(impl_->pool.find(name));
   worker.request_rebuild();
-  if (impl_->pool.started()) return;
-  ProjectionStatus status;
-  do {
-    if (worker.step() == detail::Outcome::Faulted) {
+  impl_->pool.in_caller([&] {  // else the worker's thread does it
+    ProjectionStatus status;
+    do {
+      if (worker.step() == detail::Outcome::Faulted) {
+        status = worker.status();
+        throw ProjectionFaulted(status.name, status.error_position, status.error);
+      }
       status = worker.status();
-      throw ProjectionFaulted(status.name, status.error_position, status.error);
-    }
-    status = worker.status();
-  } while (status.state == ProjectionState::Rebuilding);
+    } while (status.state == ProjectionState::Rebuilding);
+  });
 }
 
 bool ProjectionRunner::wait_for(std::string_view name, Position position, std::chrono::milliseconds timeout) const {

@@ -34,16 +34,14 @@ class DiscardAfter {
 }  // namespace
 
 Worker::Worker(const EventStore& store, std::shared_ptr<Projection> projection, const RunnerOptions& options)
-    : store_(store),
+    : Consumer(store, projection->name()),
       projection_(std::move(projection)),
       options_(options),
-      name_(projection_->name()),
       tables_(projection_->tables()),
       filter_(projection_->filter()),
       folding_(dynamic_cast<FoldingProjection*>(projection_.get())) {
   for (const std::string& table : tables_) validate_table_name(table);
-  status_.name = name_;
-  status_.version = projection_->version();
+  change_status([&](ProjectionStatus& status) { status.version = projection_->version(); });
 }
 
 std::map<std::string, std::string, std::less<>> Worker::tables_of(std::int64_t generation) const {
@@ -83,18 +81,24 @@ ProjectionRow Worker::ensure_registered() {
 
 Outcome Worker::step() {
   ProjectionRow row = ensure_registered();
-  {
-    std::lock_guard lock(mutex_);
-    status_.generation = row.generation;
-    status_.version = row.version;
+  if (take_restart() && !row.error.empty()) {
+    write_transaction(store_, *db_, [&] { Bookkeeping(*db_).clear_fault(name_); });
+    row.error.clear();
+    row.error_position = {};
   }
-  if (!row.error.empty()) {
-    publish(ProjectionState::Faulted, checkpoints::load(*db_, checkpoint_name(name_)), {});
-    std::lock_guard lock(mutex_);
-    status_.error = row.error;
-    status_.error_position = row.error_position;
+  if (!row.error.empty()) {  // recorded by this runner or another, before or since it started
+    Position checkpoint = checkpoints::load(*db_, checkpoint_name(name_));
+    change_status([&](ProjectionStatus& status) {
+      status = {.name = status.name, .version = row.version, .generation = row.generation,
+                .state = ProjectionState::Faulted, .checkpoint = checkpoint, .error = row.error,
+                .error_position = row.error_position};
+    });
     return Outcome::Faulted;
   }
+  change_status([&](ProjectionStatus& status) {
+    status.generation = row.generation;
+    status.version = row.version;
+  });
   std::int32_t code = projection_->version();
   if (stale_left_) remove_stale();
   if (row.version > code && !row.rebuild_generation) {
@@ -255,11 +259,10 @@ Outcome Worker::swap(const ProjectionRow& row, Position rebuilt_to) {
   }
   if (swapped) {
     contexts_.erase(row.generation);
-    {
-      std::lock_guard lock(mutex_);
-      status_.version = projection_->version();
-      status_.generation = next;
-    }
+    change_status([&](ProjectionStatus& status) {
+      status.version = projection_->version();
+      status.generation = next;
+    });
     publish(ProjectionState::CaughtUp, final_position, {});
     remove_stale();  // the old generation: nobody reads it any more
   }
@@ -289,62 +292,24 @@ void Worker::remove_stale() {
 Outcome Worker::fault(std::string error, Position at) {  // by value: callers pass failure_, reset below
   failure_.reset();
   write_transaction(store_, *db_, [&] { Bookkeeping(*db_).set_fault(name_, error, at); });
-  {
-    std::lock_guard lock(mutex_);
-    status_.state = ProjectionState::Faulted;
-    status_.error = error;
-    status_.error_position = at;
-  }
-  progressed_.notify_all();
+  change_status([&](ProjectionStatus& status) {
+    status.state = ProjectionState::Faulted;
+    status.error = error;
+    status.error_position = at;
+  });
   if (options_.on_progress) options_.on_progress(status());
   return Outcome::Faulted;
 }
 
-void Worker::fail(const std::string& error) {
-  std::lock_guard lock(mutex_);
-  status_.state = ProjectionState::Faulted;
-  status_.error = error;
-  progressed_.notify_all();
-}
-
-void Worker::clear_fault() {
-  if (!db_) db_ = open_connection(store_);
-  write_transaction(store_, *db_, [&] { Bookkeeping(*db_).clear_fault(name_); });
-  std::lock_guard lock(mutex_);
-  status_.state = ProjectionState::Running;
-  status_.error.clear();
-  status_.error_position = {};
-}
-
 void Worker::publish(ProjectionState state, Position checkpoint, Position rebuild_checkpoint) {
-  {
-    std::lock_guard lock(mutex_);
-    status_.state = state;
-    status_.checkpoint = checkpoint;
-    status_.rebuild_checkpoint = rebuild_checkpoint;
-    status_.error.clear();
-    status_.error_position = {};
-  }
-  progressed_.notify_all();
-  if (options_.on_progress && state == ProjectionState::Rebuilding) options_.on_progress(status());
-}
-
-ProjectionStatus Worker::status() const {
-  ProjectionStatus status;
-  {
-    std::lock_guard lock(mutex_);
-    status = status_;
-  }
-  status.lag = std::max<std::int64_t>(0, store_.head_position().value - status.checkpoint.value);
-  return status;
-}
-
-bool Worker::wait_for(Position position, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mutex_);
-  progressed_.wait_for(lock, timeout, [&] {
-    return status_.checkpoint >= position || status_.state == ProjectionState::Faulted;
+  change_status([&](ProjectionStatus& status) {
+    status.state = state;
+    status.checkpoint = checkpoint;
+    status.rebuild_checkpoint = rebuild_checkpoint;
+    status.error.clear();
+    status.error_position = {};
   });
-  return status_.checkpoint >= position;
+  if (options_.on_progress && state == ProjectionState::Rebuilding) options_.on_progress(status());
 }
 
 }  // namespace evlite::projections::detail

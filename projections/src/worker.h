@@ -3,9 +3,7 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include <SQLiteCpp/Database.h>
@@ -20,12 +18,7 @@ class Worker : public Consumer {
  public:
   Worker(const EventStore& store, std::shared_ptr<Projection> projection, const RunnerOptions& options);
 
-  const std::string& name() const override { return name_; }
   Outcome step() override;
-  void clear_fault() override;
-  void fail(const std::string& error) override;
-  ProjectionStatus status() const override;
-  bool wait_for(Position position, std::chrono::milliseconds timeout) const override;
 
   // Asks for a rebuild at the next step, even at the same version.
   void request_rebuild() { rebuild_requested_ = true; }
@@ -53,10 +46,8 @@ class Worker : public Consumer {
   void publish(ProjectionState state, Position checkpoint, Position rebuild_checkpoint);
 
   // Constant after construction.
-  const EventStore& store_;
   const std::shared_ptr<Projection> projection_;
   const RunnerOptions options_;
-  const std::string name_;
   const std::vector<std::string> tables_;
   const Filter filter_;
   FoldingProjection* const folding_;  // projection_ when it folds, else null
@@ -74,10 +65,6 @@ class Worker : public Consumer {
   BatchReader batches_;
 
   std::atomic<bool> rebuild_requested_{false};
-
-  mutable std::mutex mutex_;
-  mutable std::condition_variable progressed_;
-  ProjectionStatus status_;  // Guarded by mutex_
 };
 
 }  // namespace evlite::projections::detail

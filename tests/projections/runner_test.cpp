@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "counting_projection.h"
 #include "evlite/engine/sqlite_access.h"
 #include "evlite/projections/runner.h"
@@ -46,6 +48,18 @@ class PairsProjection : public Projection {
   void apply(const RecordedEvent& event, WriteContext& context) override {
     context.run("INSERT INTO {pairs} VALUES (?1, ?2)", event.stream_id, event.version.value);
     context.run("INSERT INTO {pair_log} VALUES (?1)", event.position.value);
+  }
+};
+
+// Waits in its first apply() until opened: holds a step in progress for as long as a test needs.
+class GatedProjection : public CountingProjection {
+ public:
+  std::atomic<bool> entered{false};
+  std::atomic<bool> open{false};
+  void apply(const RecordedEvent& event, WriteContext& context) override {
+    entered = true;
+    if (!eventually([&] { return open.load(); })) throw std::runtime_error("the gate never opened");
+    CountingProjection::apply(event, context);
   }
 };
 
@@ -358,6 +372,16 @@ TEST_CASE_FIXTURE(TempStore, "run_until_caught_up reports a faulting projection 
   REQUIRE(error.has_value());
   CHECK(error->name() == "counting");
   CHECK(error->position() == Position{4});
+
+  // Restarted with no thread running: the status says so at once, the file at the next step.
+  projection->fail_at = 0;
+  runner.restart("counting");
+  CHECK(runner.status("counting").state != ProjectionState::Faulted);
+  CHECK(stored_status(store, {projection})[0].state == ProjectionState::Faulted);
+  runner.run_until_caught_up();
+  CHECK(stored_status(store, {projection})[0].state != ProjectionState::Faulted);
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
 }
 
 TEST_CASE_FIXTURE(TempStore, "run_until_caught_up refuses a started runner and works again once it is stopped") {
@@ -372,6 +396,28 @@ TEST_CASE_FIXTURE(TempStore, "run_until_caught_up refuses a started runner and w
   CHECK(runner.status("counting").checkpoint == store.head_position());
 }
 
+TEST_CASE_FIXTURE(TempStore, "start while run_until_caught_up steps in another thread waits for it to finish") {
+  append_round_robin(store, 20, 2);
+  auto gated = std::make_shared<GatedProjection>();
+  ProjectionRunner runner(store, {.batch_size = 5});
+  runner.add(gated);
+  std::thread caller([&] { runner.run_until_caught_up(); });
+  REQUIRE(eventually([&] { return gated->entered.load(); }));  // the caller's thread is inside apply()
+  std::atomic<bool> started{false};
+  std::thread starter([&] {
+    runner.start();
+    started = true;
+  });
+  // Were the worker's thread stepping now too, the two would share one connection and one batch.
+  CHECK_FALSE(eventually([&] { return started.load(); }, 200ms));
+  gated->open = true;
+  caller.join();
+  starter.join();
+  REQUIRE(runner.wait_for("counting", store.head_position(), 10s));
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
+}
+
 TEST_CASE_FIXTURE(TempStore, "a runner refuses duplicate names and table names that are not plain identifiers") {
   ProjectionRunner runner(store);
   runner.add(std::make_shared<CountingProjection>("one"));
@@ -379,4 +425,22 @@ TEST_CASE_FIXTURE(TempStore, "a runner refuses duplicate names and table names t
   CHECK_THROWS_AS(runner.add(std::make_shared<CountingProjection>("events")), InvalidArgument);
   CHECK_THROWS_AS(runner.add(std::make_shared<CountingProjection>("Bad Name")), InvalidArgument);
   CHECK_THROWS_AS(runner.status("nope"), InvalidArgument);
+}
+
+TEST_CASE_FIXTURE(TempStore, "restart of a projection that is not faulted, while its worker runs, changes nothing") {
+  auto projection = std::make_shared<CountingProjection>();
+  ProjectionRunner runner(store, {.batch_size = 3});
+  runner.add(projection);
+  runner.start();
+  std::atomic<bool> done{false};
+  std::thread restarter([&] {
+    while (!done) runner.restart("counting");
+  });
+  for (int i = 0; i < 300; ++i) store.append(fmt::format("thing-{}", i % 7), ExpectedVersion::any(), {make_event()});
+  REQUIRE(runner.wait_for("counting", store.head_position(), 10s));
+  done = true;
+  restarter.join();
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
+  CHECK(runner.status("counting").state != ProjectionState::Faulted);
 }

@@ -72,11 +72,13 @@ class ReactionRunner {
 
   // Throws InvalidArgument for a duplicate name, or once started.
   void add(std::shared_ptr<Reaction> reaction);
+  // Waits for a run_until_caught_up() running in another thread to finish.
   void start();
   void stop();
   // Runs each reaction in the calling thread up to the head as of the call; throws ProjectionFaulted for
   // the first that faulted (the others still run). Throws InvalidArgument while started (stop() first).
   void run_until_caught_up();
+  // A faulted reaction retries from the event it faulted at; no effect on one that is not faulted.
   void restart(std::string_view name);
   bool wait_for(std::string_view name, Position position, std::chrono::milliseconds timeout) const;
   std::vector<ProjectionStatus> status() const;

@@ -74,7 +74,8 @@ class ProjectionRunner {
   // Registers a projection. Throws InvalidArgument for a duplicate name, or if the runner has started.
   void add(std::shared_ptr<Projection> projection);
 
-  // Starts one worker thread per projection. Idempotent.
+  // Starts one worker thread per projection. Idempotent. Waits for a run_until_caught_up() or rebuild()
+  // running in another thread to finish: a projection steps on one thread at a time.
   void start();
 
   // Stops every worker after its current batch. Idempotent.
@@ -85,7 +86,9 @@ class ProjectionRunner {
   // ProjectionFaulted reports the first fault. Throws InvalidArgument while started (stop() first).
   void run_until_caught_up();
 
-  // A faulted projection retries from its checkpoint.
+  // A faulted projection retries from its checkpoint: its status stops showing the fault at once, and its
+  // next step (the worker's, or the next run_until_caught_up's) clears the fault in the file. No effect on
+  // a projection that is not faulted; safe while its worker runs.
   void restart(std::string_view name);
 
   // Rebuilds the projection's read model in shadow tables and swaps it in, even at the same version.
