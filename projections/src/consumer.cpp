@@ -87,7 +87,36 @@ Position reached(const std::vector<RecordedEvent>& events, Position from, Positi
   return std::max(last, head);
 }
 
+namespace {
+
+// The pool whose consumer the current thread is stepping, if any: its own worker threads, and a caller's
+// thread inside run_until_caught_up() or rebuild(). A handler or callback on such a thread that starts,
+// stops or steps the same pool would deadlock or step one consumer on two threads; it gets
+// InvalidArgument instead.
+thread_local const WorkerPool* stepping_pool = nullptr;
+
+class SteppingHere {
+ public:
+  explicit SteppingHere(const WorkerPool* pool) : previous_(std::exchange(stepping_pool, pool)) {}
+  ~SteppingHere() { stepping_pool = previous_; }
+  SteppingHere(const SteppingHere&) = delete;
+  SteppingHere& operator=(const SteppingHere&) = delete;
+
+ private:
+  const WorkerPool* previous_;
+};
+
+}  // namespace
+
+void WorkerPool::refuse_inside_step(std::string_view what) const {
+  if (stepping_pool == this) {
+    throw InvalidArgument(fmt::format("{} from inside one of this runner's steps (a handler or callback)", what));
+  }
+}
+
 void WorkerPool::add(std::unique_ptr<Consumer> consumer) {
+  refuse_inside_step("add");
+  std::lock_guard control(control_);
   std::lock_guard lock(mutex_);
   if (started_) throw InvalidArgument("add before the runner starts");
   for (const auto& c : consumers_) {
@@ -99,7 +128,8 @@ void WorkerPool::add(std::unique_ptr<Consumer> consumer) {
 }
 
 void WorkerPool::start() {
-  std::lock_guard stepping(stepping_);
+  refuse_inside_step("start");
+  std::lock_guard control(control_);
   std::lock_guard lock(mutex_);
   if (started_) return;
   started_ = true;
@@ -108,6 +138,8 @@ void WorkerPool::start() {
 }
 
 void WorkerPool::stop() {
+  refuse_inside_step("stop");
+  std::lock_guard control(control_);
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -130,33 +162,35 @@ bool WorkerPool::stop_requested() {
 }
 
 void WorkerPool::run(Consumer& c) noexcept {
+  SteppingHere here(this);
   while (!stop_requested()) {
     Outcome outcome = Outcome::Faulted;
+    // A thread entry point: whatever escapes, storage trouble included, faults this consumer only.
     try {
       outcome = c.step();
-    } catch (const std::exception& e) {  // a thread entry point: storage trouble faults this consumer only
-      c.fail(e.what());
-    }
-    if (outcome == Outcome::CaughtUp) {
       // Bounded, so that stop() is honoured promptly even when no commit comes.
-      store_.wait_for_commit(c.checkpoint(), std::chrono::milliseconds(100));
-    } else if (outcome == Outcome::Faulted) {
+      if (outcome == Outcome::CaughtUp) store_.wait_for_commit(c.checkpoint(), std::chrono::milliseconds(100));
+    } catch (...) {
+      c.fail(current_exception_text());
+    }
+    if (outcome == Outcome::Faulted) {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || c.restart_requested(); });
     }
   }
 }
 
-bool WorkerPool::in_caller(const std::function<void()>& steps) {
-  std::lock_guard stepping(stepping_);
+bool WorkerPool::in_caller(std::string_view what, const std::function<void()>& steps) {
+  refuse_inside_step(what);
+  std::lock_guard control(control_);
   if (started()) return false;
+  SteppingHere here(this);
   steps();
   return true;
 }
-
 void WorkerPool::run_until_caught_up() {
   std::optional<ProjectionStatus> first_fault;
-  bool ran = in_caller([&] {
+  bool ran = in_caller("run_until_caught_up", [&] {
     Position target = store_.head_position();
     for (auto& c : consumers_) {
       for (;;) {
@@ -184,16 +218,32 @@ void WorkerPool::restart(std::string_view name) {
 }
 
 Consumer& WorkerPool::find(std::string_view name) const {
+  std::lock_guard lock(mutex_);
   for (const auto& c : consumers_) {
-    if (c->name() == name) return *c;
+    if (c->name() == name) return *c;  // consumers are never removed: the reference stays valid
   }
   throw InvalidArgument(fmt::format("no projection or reaction named \"{}\" in this runner", name));
 }
 
 std::vector<ProjectionStatus> WorkerPool::status() const {
-  std::vector<ProjectionStatus> all;
-  for (const auto& c : consumers_) all.push_back(c->status());
-  return all;
+  std::vector<const Consumer*> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& c : consumers_) all.push_back(c.get());
+  }
+  std::vector<ProjectionStatus> statuses;
+  for (const Consumer* c : all) statuses.push_back(c->status());  // each reads the head: not under the lock
+  return statuses;
+}
+
+std::string current_exception_text() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "threw something that is not a std::exception";
+  }
 }
 
 }  // namespace evlite::projections::detail

@@ -92,6 +92,10 @@ class BatchReader {
 // the log, so everything up to that head was examined.
 Position reached(const std::vector<RecordedEvent>& events, Position from, Position head, int batch_size);
 
+// What the exception being handled says: what() of a std::exception, else a fixed text (handlers may throw
+// anything). REQUIRES: called inside a catch block.
+std::string current_exception_text();
+
 // Threads over consumers: one each, stepping while there is work, waiting for commits when caught up and
 // for restart() when faulted.
 class WorkerPool {
@@ -99,9 +103,11 @@ class WorkerPool {
   explicit WorkerPool(const EventStore& store) : store_(store) {}
   ~WorkerPool() { stop(); }
 
+  // add, start, stop and in_caller run one at a time (each consumer steps on one thread at a time, and
+  // the list of consumers is fixed while any of them runs). From inside a step of this pool (a handler or
+  // callback) they throw InvalidArgument.
   // Throws InvalidArgument for a duplicate name or once started.
   void add(std::unique_ptr<Consumer> consumer);
-  // Waits for a caller's steps (in_caller) to end: each consumer steps on one thread at a time.
   void start();
   void stop();
   bool started();
@@ -109,9 +115,9 @@ class WorkerPool {
   // projection is not there until it swapped). Then throws ProjectionFaulted for the first that faulted.
   // Throws InvalidArgument once started.
   void run_until_caught_up();
-  // Runs `steps`, which step consumers, in the calling thread, unless the pool's threads run: returns
-  // whether it ran. One caller at a time.
-  bool in_caller(const std::function<void()>& steps);
+  // Runs `steps` (named `what`), which step consumers, in the calling thread, unless the pool's threads run: returns
+  // whether it ran.
+  bool in_caller(std::string_view what, const std::function<void()>& steps);
   void restart(std::string_view name);
   Consumer& find(std::string_view name) const;
   std::vector<ProjectionStatus> status() const;
@@ -119,15 +125,16 @@ class WorkerPool {
  private:
   bool stop_requested();
   void run(Consumer& consumer) noexcept;
+  void refuse_inside_step(std::string_view what) const;
 
   const EventStore& store_;
-  std::vector<std::unique_ptr<Consumer>> consumers_;  // fixed once started
-  std::mutex stepping_;  // held while a caller's thread steps consumers, and by start()
-  std::mutex mutex_;
+  std::mutex control_;  // held by add, start, stop and in_caller for their whole run
+  std::vector<std::unique_ptr<Consumer>> consumers_;  // Guarded by mutex_ (reads) and control_ (changes)
+  std::vector<std::thread> threads_;                  // Guarded by control_
+  mutable std::mutex mutex_;
   std::condition_variable wake_;  // restart() and stop() wake faulted workers
   bool started_ = false;          // Guarded by mutex_
   bool stopping_ = false;         // Guarded by mutex_
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace evlite::projections::detail

@@ -104,11 +104,14 @@ class ReactionWorker : public Consumer {
       try {
         ReactionContext context(name_, event);
         reaction_->handle(event, context);
-      } catch (const std::exception& e) {
-        move_checkpoint(checkpoint, Position{event.position.value - 1});  // what was handled stays handled
+      } catch (...) {
+        std::string error = current_exception_text();
+        Position handled{event.position.value - 1};
+        move_checkpoint(checkpoint, handled);  // what was handled stays handled
         change_status([&](ProjectionStatus& status) {
           status.state = ProjectionState::Faulted;
-          status.error = e.what();
+          status.checkpoint = std::max(status.checkpoint, handled);
+          status.error = error;
           status.error_position = event.position;
         });
         return Outcome::Faulted;

@@ -40,7 +40,7 @@ void ProjectionRunner::restart(std::string_view name) { impl_->pool.restart(name
 void ProjectionRunner::rebuild(std::string_view name) {
   auto& worker = static_cast<detail::Worker&>(impl_->pool.find(name));
   worker.request_rebuild();
-  impl_->pool.in_caller([&] {  // else the worker's thread does it
+  impl_->pool.in_caller("rebuild", [&] {  // else the worker's thread does it
     ProjectionStatus status;
     do {
       if (worker.step() == detail::Outcome::Faulted) {

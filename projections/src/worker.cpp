@@ -42,6 +42,9 @@ Worker::Worker(const EventStore& store, std::shared_ptr<Projection> projection, 
       folding_(dynamic_cast<FoldingProjection*>(projection_.get())) {
   for (const std::string& table : tables_) validate_table_name(table);
   change_status([&](ProjectionStatus& status) { status.version = projection_->version(); });
+  // A fault stored by an earlier runner (an earlier process, before a fix was deployed) is retried once:
+  // the file keeps faults for tools to show, not to hold a new runner back until someone calls restart().
+  request_restart();
 }
 
 std::map<std::string, std::string, std::less<>> Worker::tables_of(std::int64_t generation) const {
@@ -115,9 +118,9 @@ bool Worker::fold_all(const std::vector<RecordedEvent>& events) {
   for (const RecordedEvent& event : events) {
     try {
       folding_->fold(event);
-    } catch (const std::exception& e) {
+    } catch (...) {
       folding_->discard();
-      failure_ = Failure{e.what(), event.position};
+      failure_ = Failure{current_exception_text(), event.position};
       return false;
     }
   }
@@ -128,8 +131,8 @@ void Worker::write_all(const std::vector<RecordedEvent>& events, WriteContext& c
   if (folding_ != nullptr) {
     try {
       folding_->flush(context);
-    } catch (const std::exception& e) {
-      failure_ = Failure{e.what(), events.empty() ? Position{} : events.front().position};
+    } catch (...) {
+      failure_ = Failure{current_exception_text(), events.empty() ? Position{} : events.front().position};
       throw BatchRolledBack{};
     }
     return;
@@ -137,8 +140,8 @@ void Worker::write_all(const std::vector<RecordedEvent>& events, WriteContext& c
   for (const RecordedEvent& event : events) {
     try {
       projection_->apply(event, context);
-    } catch (const std::exception& e) {
-      failure_ = Failure{e.what(), event.position};
+    } catch (...) {
+      failure_ = Failure{current_exception_text(), event.position};
       throw BatchRolledBack{};
     }
   }

@@ -112,3 +112,23 @@ TEST_CASE_FIXTURE(TempStore, "a reaction whose handler throws is faulted at that
   CHECK(store.stream_version("pong-ping-3") == StreamVersion{1});
   CHECK(store.stream_version("pong-ping-1") == StreamVersion{1});  // not twice
 }
+
+TEST_CASE_FIXTURE(TempStore, "a reaction whose handler throws something that is not a std::exception is faulted at that event") {
+  auto first = store.append("ping-1", ExpectedVersion::any(), {{.type = "Ping"}});
+  auto bad = store.append("ping-2", ExpectedVersion::any(), {{.type = "Ping"}});
+  struct ThrowsInt : Reaction {
+    std::string name() const override { return "throws"; }
+    Filter filter() const override { return {}; }
+    void handle(const RecordedEvent& event, ReactionContext&) override {
+      if (event.stream_id == "ping-2") throw 42;
+    }
+  };
+  ReactionRunner runner(store);
+  runner.add(std::make_shared<ThrowsInt>());
+  runner.start();
+  REQUIRE(eventually([&] { return runner.status().front().state == ProjectionState::Faulted; }));
+  auto status = runner.status().front();
+  CHECK(status.error_position == bad.last_position);
+  CHECK(status.error == "threw something that is not a std::exception");
+  CHECK(status.checkpoint == first.last_position);
+}

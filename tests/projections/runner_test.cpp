@@ -384,6 +384,37 @@ TEST_CASE_FIXTURE(TempStore, "run_until_caught_up reports a faulting projection 
   CHECK(counts(models, "counting") == stream_versions(store));
 }
 
+TEST_CASE_FIXTURE(TempStore, "a fault stored by an earlier runner is retried once by a new one, and stored again if it recurs") {
+  append_round_robin(store, 10, 2);
+  auto projection = std::make_shared<CountingProjection>();
+  projection->fail_at = 4;
+  {
+    ProjectionRunner runner(store, {.batch_size = 3});
+    runner.add(projection);
+    CHECK_THROWS_AS(runner.run_until_caught_up(), ProjectionFaulted);
+    CHECK_THROWS_AS(runner.run_until_caught_up(), ProjectionFaulted);  // the same runner does not retry
+  }
+  CHECK(stored_status(store, {projection})[0].error_position == Position{4});
+  {
+    ProjectionRunner runner(store, {.batch_size = 3});  // a new process, the bug still there
+    runner.add(projection);
+    CHECK_THROWS_AS(runner.run_until_caught_up(), ProjectionFaulted);
+  }
+  auto stored = stored_status(store, {projection})[0];
+  CHECK(stored.state == ProjectionState::Faulted);
+  CHECK(stored.error_position == Position{4});
+  CHECK(stored.checkpoint == Position{3});
+
+  projection->fail_at = 0;  // the fix deployed
+  ProjectionRunner runner(store, {.batch_size = 3});
+  runner.add(projection);
+  runner.start();
+  REQUIRE(runner.wait_for("counting", store.head_position(), 10s));
+  CHECK(stored_status(store, {projection})[0].state != ProjectionState::Faulted);
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
+}
+
 TEST_CASE_FIXTURE(TempStore, "run_until_caught_up refuses a started runner and works again once it is stopped") {
   store.append("order-1", ExpectedVersion::any(), {make_event()});
   ProjectionRunner runner(store);
@@ -416,6 +447,78 @@ TEST_CASE_FIXTURE(TempStore, "start while run_until_caught_up steps in another t
   REQUIRE(runner.wait_for("counting", store.head_position(), 10s));
   ReadModels models(store);
   CHECK(counts(models, "counting") == stream_versions(store));
+}
+
+TEST_CASE_FIXTURE(TempStore, "add while run_until_caught_up steps in another thread waits for it to finish") {
+  append_round_robin(store, 6, 2);
+  auto gated = std::make_shared<GatedProjection>();
+  ProjectionRunner runner(store);
+  runner.add(gated);
+  std::thread caller([&] { runner.run_until_caught_up(); });
+  REQUIRE(eventually([&] { return gated->entered.load(); }));
+  std::atomic<bool> added{false};
+  std::thread adder([&] {
+    runner.add(std::make_shared<CountingProjection>("other"));
+    added = true;
+  });
+  // The caller's thread is walking the list of projections: adding to it now would pull it from under it.
+  CHECK_FALSE(eventually([&] { return added.load(); }, 200ms));
+  gated->open = true;
+  caller.join();
+  adder.join();
+  runner.run_until_caught_up();
+  ReadModels models(store);
+  CHECK(counts(models, "other") == stream_versions(store));
+}
+
+TEST_CASE_FIXTURE(TempStore, "start and stop called together from several threads leave one consistent runner") {
+  append_round_robin(store, 20, 2);
+  auto projection = std::make_shared<CountingProjection>();
+  ProjectionRunner runner(store, {.batch_size = 3});
+  runner.add(projection);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] { t % 2 == 0 ? runner.start() : runner.stop(); });
+    }
+    for (auto& t : threads) t.join();
+  }
+  runner.stop();
+  runner.run_until_caught_up();  // no worker thread left behind to step alongside it
+  ReadModels models(store);
+  CHECK(counts(models, "counting") == stream_versions(store));
+}
+
+TEST_CASE_FIXTURE(TempStore, "a handler that throws something that is not a std::exception faults only its projection") {
+  append_round_robin(store, 10, 2);
+  struct ThrowsInt : CountingProjection {
+    void apply(const RecordedEvent& event, WriteContext& context) override {
+      if (event.position.value == 4) throw 42;
+      CountingProjection::apply(event, context);
+    }
+  };
+  ProjectionRunner runner(store, {.batch_size = 3});
+  runner.add(std::make_shared<ThrowsInt>());
+  runner.start();
+  REQUIRE(eventually([&] { return runner.status("counting").state == ProjectionState::Faulted; }));
+  auto status = runner.status("counting");
+  CHECK(status.error_position == Position{4});
+  CHECK(status.error == "threw something that is not a std::exception");
+  CHECK(status.checkpoint == Position{3});
+}
+
+TEST_CASE_FIXTURE(TempStore, "a callback that stops its own runner from a worker thread faults it instead of deadlocking") {
+  append_round_robin(store, 10, 2);
+  auto projection = std::make_shared<CountingProjection>();
+  projection->fail_at = 4;
+  ProjectionRunner* self = nullptr;
+  ProjectionRunner runner(store, {.on_progress = [&](const ProjectionStatus&) { self->stop(); }});
+  self = &runner;
+  runner.add(projection);
+  runner.start();
+  REQUIRE(eventually([&] { return runner.status("counting").error.find("stop from inside") != std::string::npos; }));
+  CHECK(runner.status("counting").state == ProjectionState::Faulted);
+  runner.stop();  // and the destructor's stop() after it: nothing left half-joined
 }
 
 TEST_CASE_FIXTURE(TempStore, "a runner refuses duplicate names and table names that are not plain identifiers") {

@@ -12,7 +12,8 @@
 // so a whole chain can be followed by its correlation id. A handler that throws faults its reaction at that
 // event (status: position and error), checkpoint before it; restart() retries.
 //
-// Thread safety: a reaction's handler runs on one thread at a time; the runner is safe from any thread.
+// Thread safety: a reaction's handler runs on one thread at a time; the runner is safe from any thread, as
+// ProjectionRunner is (runner.h), and the store must outlive it.
 #pragma once
 
 #include <chrono>

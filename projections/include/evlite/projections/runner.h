@@ -17,7 +17,10 @@
 //   generation of its tables from position 0 in shadow tables while queries read the old one and appends
 //   go on; the final catch-up and the swap are one short transaction.
 //
-// Thread safety: all methods are safe from any thread. Destroying the runner stops it.
+// Thread safety: all methods are safe from any thread; add, start, stop, run_until_caught_up and a
+// rebuild in the caller run one at a time. From inside a handler or on_progress they throw
+// InvalidArgument (restart, status and wait_for are fine). Destroying the runner stops it; the store must
+// outlive it.
 #pragma once
 
 #include <chrono>
@@ -60,7 +63,8 @@ struct RunnerOptions {
   // Events per batch transaction. Larger batches rebuild faster; smaller ones hold the write lock for
   // less time. Default: 1,000.
   int batch_size = 1000;
-  // Called from worker threads as rebuilds progress (for progress displays); may be empty.
+  // Called on the thread that steps the projection (its worker's, or the caller's in run_until_caught_up
+  // and rebuild) as a rebuild progresses and when it faults, for progress displays; may be empty.
   std::function<void(const ProjectionStatus&)> on_progress{};
 };
 
