@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include <algorithm>
+#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -25,7 +26,7 @@ Connection::Connection(const std::filesystem::path& path, const Options& options
 }
 
 void configure(SQLite::Database& db, const Options& options, Role role) {
-  db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
+  set_busy_timeout(db, options.busy_timeout);
   db.exec(options.synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
   std::int64_t cache = role == Role::Writer ? options.write_cache_bytes : options.read_cache_bytes;
@@ -40,11 +41,48 @@ void configure(SQLite::Database& db, const Options& options, Role role) {
   }
 }
 
-void write_transaction(SQLite::Database& db, std::chrono::milliseconds busy_timeout, const std::string& context,
+std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  auto now = Clock::now();
+  if (timeout <= std::chrono::milliseconds::zero()) return now;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - now);
+  return timeout >= left ? Clock::time_point::max() : now + timeout;
+}
+
+void set_busy_timeout(SQLite::Database& db, std::chrono::milliseconds wait) {
+  // SQLite takes an int of milliseconds; 0 or less: no waiting.
+  sqlite3_busy_timeout(db.getHandle(),
+                       static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, std::numeric_limits<int>::max())));
+}
+
+namespace {
+
+// While a write transaction runs, SQLite's busy handler gets only what is left of the write's deadline;
+// after it, the connection's own timeout again, for its reads.
+class BusyTimeoutScope {
+ public:
+  BusyTimeoutScope(SQLite::Database& db, std::chrono::milliseconds normal) : db_(db), normal_(normal) {}
+  ~BusyTimeoutScope() { set_busy_timeout(db_, normal_); }
+  BusyTimeoutScope(const BusyTimeoutScope&) = delete;
+  BusyTimeoutScope& operator=(const BusyTimeoutScope&) = delete;
+  void wait_until(std::chrono::steady_clock::time_point deadline) {
+    set_busy_timeout(db_, std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+  }
+
+ private:
+  SQLite::Database& db_;
+  std::chrono::milliseconds normal_;
+};
+
+}  // namespace
+
+void write_transaction(SQLite::Database& db, std::chrono::steady_clock::time_point deadline,
+                       std::chrono::milliseconds busy_timeout, const std::string& context,
                        const std::function<void()>& body) {
-  auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  BusyTimeoutScope busy(db, busy_timeout);
   for (;;) {
     try {
+      busy.wait_until(deadline);
       // IMMEDIATE takes the write lock up front: a DEFERRED transaction that upgrades to a write can hit
       // SQLITE_BUSY that no busy timeout resolves.
       SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);

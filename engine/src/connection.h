@@ -39,11 +39,21 @@ struct Connection {
 // Must not run before the file is known to be an evlite store: it is the first thing that may write.
 void configure(SQLite::Database& db, const Options& options, Role role);
 
+// How long SQLite's busy handler waits on `db` for a lock another connection holds.
+void set_busy_timeout(SQLite::Database& db, std::chrono::milliseconds wait);
+
+// The instant `timeout` from now, saturating: a timeout too long for the clock (say milliseconds::max(),
+// meaning "wait forever") gives the clock's end instead of overflowing into the past.
+std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout);
+
 // Runs `body` inside one IMMEDIATE transaction and commits. When another process holds the write lock
-// (SQLITE_BUSY), the whole attempt is retried until `busy_timeout` has passed, then StorageError names
-// the wait; `body` must therefore do all its reading inside the transaction. Any other exception rolls
-// back and propagates.
-void write_transaction(SQLite::Database& db, std::chrono::milliseconds busy_timeout, const std::string& context,
+// (SQLITE_BUSY), the whole attempt is retried until `deadline`, then StorageError names the wait,
+// `busy_timeout` (the setting `deadline` came from); `body` must therefore do all its reading inside the
+// transaction. Any other exception rolls back and propagates.
+// The deadline is the caller's, fixed when its write began: time spent queued for the write lock in this
+// process counts, so writers queued behind one that waited for another process do not each wait in full.
+void write_transaction(SQLite::Database& db, std::chrono::steady_clock::time_point deadline,
+                       std::chrono::milliseconds busy_timeout, const std::string& context,
                        const std::function<void()>& body);
 
 // Reader connections, created on demand and kept for reuse.

@@ -99,7 +99,7 @@ EventStore EventStore::open(const std::filesystem::path& path, const Options& op
     if (!std::filesystem::exists(path)) create_with_mode(path, options.file_mode);
     // The migrator must look at the file before any setting that could write to it.
     SQLite::Database db(impl->path_text, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
-    db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
+    detail::set_busy_timeout(db, options.busy_timeout);
     impl->schema_version = detail::open_schema(db, path, options.busy_timeout);
     detail::configure(db, options, detail::Role::Writer);
     impl->writer = std::make_unique<detail::Connection>(std::move(db));
@@ -134,7 +134,7 @@ EventStore::WriteStats EventStore::write_stats() const {
 
 bool EventStore::wait_for_commit(Position position, std::chrono::milliseconds timeout) const {
   static const std::atomic<bool> kNeverStop{false};
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = detail::deadline_after(timeout);
   for (;;) {
     std::uint64_t seen = impl_->commits.count();  // before looking, so a commit in between is not missed
     if (head_position() > position) return true;

@@ -9,8 +9,12 @@
 namespace evlite::detail {
 
 struct GroupCommit::Writer {
-  explicit Writer(const std::vector<PreparedAppend>& p) : parts(&p) {}
+  Writer(const std::vector<PreparedAppend>& p, std::chrono::milliseconds busy_timeout)
+      : parts(&p), deadline(deadline_after(busy_timeout)) {}
   const std::vector<PreparedAppend>* parts;
+  // Fixed on arrival: should this writer lead, its wait for another process's lock ends here, so that
+  // the queue behind a leader that waited in vain does not wait in full once more per writer.
+  std::chrono::steady_clock::time_point deadline;
   std::vector<AppendResult> results;
   std::exception_ptr error;
   bool done = false;             // Guarded by GroupCommit::mutex_
@@ -19,7 +23,7 @@ struct GroupCommit::Writer {
 
 std::vector<AppendResult> GroupCommit::submit(EventStore::Impl& impl, const std::vector<PreparedAppend>& parts,
                                               const std::string& context) {
-  Writer self(parts);
+  Writer self(parts, impl.options.busy_timeout);
   std::unique_lock lock(mutex_);
   queue_.push_back(&self);
   if (queue_.front() != &self) queue_.front()->wake.notify_one();  // a leader may be waiting for company
@@ -85,7 +89,7 @@ bool GroupCommit::run_group(EventStore::Impl& impl, Writer& self, Group& group, 
   std::int64_t committed = 0;
   std::chrono::steady_clock::time_point written;
   try {
-    write_transaction(impl.writer->db, impl.options.busy_timeout, context, [&] {
+    write_transaction(impl.writer->db, self.deadline, impl.options.busy_timeout, context, [&] {
       // Writers are taken while earlier ones are written, so those still preparing their append join
       // this transaction. A retried body (busy) takes the same writers again: they stay queued until done.
       group.members.clear();

@@ -1,6 +1,7 @@
 // Import: NDJSON lines into the store in one transaction, exactly (into an empty store) or by idempotent
 // re-append.
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include "append.h"
 #include "evlite/engine/ndjson.h"
@@ -52,11 +53,16 @@ EventStore::ImportResult EventStore::import_ndjson(std::istream& in, ImportMode 
     ImportResult result;
     NdjsonReader reader;
     int attempt = 0;
+    const std::istream::pos_type start = in.tellg();  // -1 for input that cannot be read twice (a pipe)
     detail::write_locked(*impl_, context, [&](detail::EventTables& tables) {
       result = {};
       if (attempt++ > 0) {  // a transaction retried after SQLITE_BUSY reads its input again
         in.clear();
-        in.seekg(0);
+        if (start == std::istream::pos_type(-1) || !in.seekg(start)) {
+          throw StorageError(SQLITE_BUSY, fmt::format("{}: another process took the write lock during the import, "
+                                                      "and the input cannot be read again; nothing was imported",
+                                                      context));
+        }
       }
       if (mode == ImportMode::Exact && !tables.is_empty()) {
         throw InvalidArgument(fmt::format("{}: the store is not empty; import into an empty store, or re-append "

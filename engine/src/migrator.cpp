@@ -51,7 +51,7 @@ void check_identity(const FileIdentity& id, const std::filesystem::path& path, i
 }
 
 void enable_wal(SQLite::Database& db, const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
-  auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  auto deadline = deadline_after(busy_timeout);
   for (;;) {
     try {
       std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
@@ -107,7 +107,7 @@ int open_schema(SQLite::Database& db, const std::filesystem::path& path, std::ch
   for (const Migration& migration : all) {
     if (found.user_version >= migration.number) continue;
     std::string context = fmt::format("{}: migration {:04}_{}", path.string(), migration.number, migration.name);
-    write_transaction(db, busy_timeout, context, [&] {
+    write_transaction(db, deadline_after(busy_timeout), busy_timeout, context, [&] {
       FileIdentity now = identify(db, path);
       check_identity(now, path, latest);
       if (now.user_version >= migration.number) return;

@@ -17,6 +17,7 @@ std::unique_ptr<SQLite::Database> open_connection(const EventStore& store) {
 void write_transaction(const EventStore& store, SQLite::Database& db, const std::function<void()>& body) {
   std::string context = store.path().string() + ": write";
   EventStore::Impl& impl = detail::ImplAccess::of(store);
+  auto deadline = detail::deadline_after(impl.options.busy_timeout);  // the wait for write_mutex counts
   detail::translate_errors(context, [&] {
     // Writers of one process queue on the store's write lock instead of meeting in SQLite's busy handler,
     // whose growing sleeps can starve an appender behind a stream of projection batches.
@@ -24,7 +25,7 @@ void write_transaction(const EventStore& store, SQLite::Database& db, const std:
     // The store's checkpointer copies the WAL, not this commit; only for this write, since the connection
     // may outlive the store.
     detail::Checkpointer::Attached attached(impl.checkpointer, db);
-    detail::write_transaction(db, impl.options.busy_timeout, context, body);
+    detail::write_transaction(db, deadline, impl.options.busy_timeout, context, body);
   });
   impl.commits.notify();
 }

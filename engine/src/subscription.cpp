@@ -156,7 +156,8 @@ Position Subscription::failed_at() const {
 bool Subscription::wait_for(Position target, std::chrono::milliseconds timeout) const {
   if (!state_) return false;
   std::unique_lock lock(state_->mutex);
-  state_->progressed.wait_for(lock, timeout, [&] { return state_->position >= target || !state_->running; });
+  state_->progressed.wait_until(lock, detail::deadline_after(timeout),
+                                [&] { return state_->position >= target || !state_->running; });
   return state_->position >= target;
 }
 

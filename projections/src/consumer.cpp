@@ -68,8 +68,11 @@ Position Consumer::checkpoint() const {
 }
 
 bool Consumer::wait_for(Position position, std::chrono::milliseconds timeout) const {
+  // wait_for adds the timeout to the clock's now in nanoseconds: milliseconds::max() ("forever") would
+  // overflow into the past and not wait at all. A century is forever enough.
+  constexpr std::chrono::milliseconds kForever = std::chrono::hours(24 * 365 * 100);
   std::unique_lock lock(mutex_);
-  progressed_.wait_for(lock, timeout, [&] {
+  progressed_.wait_for(lock, std::min(timeout, kForever), [&] {
     return status_.checkpoint >= position || status_.state == ProjectionState::Faulted;
   });
   return status_.checkpoint >= position;

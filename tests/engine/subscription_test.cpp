@@ -228,3 +228,19 @@ TEST_CASE_FIXTURE(TempStore, "an append by another process wakes a live subscrip
     CHECK(events[i].stream_id == (i % 2 == 1 ? "proc-1" : "shared-procs"));
   }
 }
+
+TEST_CASE_FIXTURE(TempStore, "waiting with milliseconds::max() waits until it happens instead of not at all") {
+  // max() is the natural "forever"; added to the clock's now in nanoseconds it would land in the past.
+  std::atomic<bool> committed_seen{false};
+  std::atomic<bool> delivered{false};
+  auto subscription = store.subscribe(Position{0}, {}, [](const RecordedEvent&) {});
+  std::thread waiter([&] {
+    committed_seen = store.wait_for_commit(Position{0}, std::chrono::milliseconds::max());
+    delivered = subscription.wait_for(Position{1}, std::chrono::milliseconds::max());
+  });
+  CHECK_FALSE(eventually([&] { return committed_seen.load(); }, std::chrono::milliseconds(200)));
+  store.append("order-1", ExpectedVersion::any(), {make_event()});
+  waiter.join();
+  CHECK(committed_seen);
+  CHECK(delivered);
+}

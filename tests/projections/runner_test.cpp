@@ -521,6 +521,22 @@ TEST_CASE_FIXTURE(TempStore, "a callback that stops its own runner from a worker
   runner.stop();  // and the destructor's stop() after it: nothing left half-joined
 }
 
+TEST_CASE_FIXTURE(TempStore, "wait_for with milliseconds::max() waits for the position instead of not at all") {
+  ProjectionRunner runner(store);
+  runner.add(std::make_shared<CountingProjection>());
+  runner.start();
+  std::atomic<bool> returned{false};
+  std::atomic<bool> reached{false};
+  std::thread waiter([&] {
+    reached = runner.wait_for("counting", Position{1}, std::chrono::milliseconds::max());
+    returned = true;
+  });
+  CHECK_FALSE(eventually([&] { return returned.load(); }, 200ms));
+  store.append("thing-1", ExpectedVersion::any(), {make_event()});
+  waiter.join();
+  CHECK(reached);
+}
+
 TEST_CASE_FIXTURE(TempStore, "a runner refuses duplicate names and table names that are not plain identifiers") {
   ProjectionRunner runner(store);
   runner.add(std::make_shared<CountingProjection>("one"));

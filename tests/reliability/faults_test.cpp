@@ -6,11 +6,16 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "evlite/engine/ndjson.h"
+#include "evlite/engine/sqlite_access.h"
 #include "support/temp_store.h"
 #include "support/test_helpers.h"
 
@@ -91,6 +96,98 @@ TEST_CASE("a store locked by another writer beyond the busy timeout gives Storag
     other.exec("ROLLBACK");
   }
   CHECK(store.append("s-1", ExpectedVersion::exact(1), {make_event()}).version == StreamVersion{2});
+}
+
+TEST_CASE("writers queued behind another process's lock each give up about busy_timeout after their call") {
+  TempDir dir;
+  auto db = dir.path() / "locked.db";
+  constexpr auto kTimeout = std::chrono::milliseconds(300);
+  EventStore store = EventStore::open(db, {.busy_timeout = kTimeout});
+  SQLite::Database other(db.string(), SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");
+  // Appends from 6 threads (one leads, the rest queue behind it) and a projection-style write.
+  std::vector<std::chrono::steady_clock::duration> waited(7);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 7; ++i) {
+    threads.emplace_back([&, i] {
+      auto start = std::chrono::steady_clock::now();
+      auto error = thrown<StorageError>([&] {
+        if (i == 6) {
+          auto connection = open_connection(store);
+          write_transaction(store, *connection, [] {});
+        } else {
+          store.append(fmt::format("s-{}", i), ExpectedVersion::any(), {make_event()});
+        }
+      });
+      waited[i] = std::chrono::steady_clock::now() - start;
+      CHECK(error.has_value());
+    });
+  }
+  for (auto& t : threads) t.join();
+  // Each waited once, not once per writer ahead of it (which took up to 7 x 300 ms). The bound leaves
+  // room for a loaded machine.
+  for (auto w : waited) CHECK(w < 3 * kTimeout);
+  other.exec("ROLLBACK");
+  CHECK(store.append("s-0", ExpectedVersion::no_stream(), {make_event()}).version == StreamVersion{1});
+}
+
+namespace {
+
+// Input that can be read once only, as from a pipe: it cannot seek.
+class OneWayBuffer : public std::stringbuf {
+ public:
+  using std::stringbuf::stringbuf;
+
+ protected:
+  pos_type seekoff(off_type, std::ios_base::seekdir, std::ios_base::openmode) override { return pos_type(off_type(-1)); }
+  pos_type seekpos(pos_type, std::ios_base::openmode) override { return pos_type(off_type(-1)); }
+};
+
+// An export of `events` events, one per line.
+std::string exported(int events) {
+  TempDir dir;
+  EventStore source = EventStore::open(dir.path() / "source.db");
+  std::vector<NewEvent> batch;
+  for (int i = 0; i < events; ++i) batch.push_back(make_event());
+  source.append("order-1", ExpectedVersion::any(), batch);
+  std::string text;
+  for (const auto& e : source.read_all({}).drain()) text += to_ndjson(e) + "\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("an import whose transaction must be retried reads its input again, or fails whole when it cannot") {
+  const std::string text = exported(10'001);  // progress is reported every 10,000 lines
+  // The store busy once, after the body has read 10,000 lines: the transaction is retried from the start.
+  auto busy_once = [](bool& thrown_once) {
+    return [&thrown_once](std::int64_t) {
+      if (!std::exchange(thrown_once, true)) throw SQLite::Exception("injected: database is locked", SQLITE_BUSY);
+    };
+  };
+  SUBCASE("input that can seek is read again from where it began, not from its first byte") {
+    TempDir dir;
+    EventStore store = EventStore::open(dir.path() / "copy.db");
+    std::istringstream in("a header line the caller read first\n" + text);
+    std::string header;
+    std::getline(in, header);
+    bool thrown_once = false;
+    auto result = store.import_ndjson(in, EventStore::ImportMode::Exact, busy_once(thrown_once));
+    CHECK(thrown_once);
+    CHECK(result.written == 10'001);
+    CHECK(store.head_position() == Position{10'001});
+  }
+  SUBCASE("input that cannot seek (a pipe) fails whole, saying why, instead of importing nothing as success") {
+    TempDir dir;
+    EventStore store = EventStore::open(dir.path() / "copy.db");
+    OneWayBuffer buffer(text);
+    std::istream in(&buffer);
+    bool thrown_once = false;
+    auto error = thrown<StorageError>([&] { store.import_ndjson(in, EventStore::ImportMode::Exact, busy_once(thrown_once)); });
+    REQUIRE(error.has_value());
+    CHECK(std::string(error->what()).find("cannot be read again") != std::string::npos);
+    CHECK(store.head_position() == Position{0});
+  }
 }
 
 TEST_CASE("a file truncated or overwritten with garbage gives a clear error; restoring it restores the store") {

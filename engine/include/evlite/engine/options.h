@@ -21,8 +21,9 @@ struct Options {
   Synchronous synchronous = Synchronous::Full;
 
   // How long a write waits for another process holding the write lock before it fails with
-  // StorageError (SQLITE_BUSY). Waits shorter than this are retried inside the engine and never seen.
-  // Default: 10 s.
+  // StorageError (SQLITE_BUSY), counted from its call: writers of this process queued behind one that
+  // waited give up with it, not one timeout later each. Waits shorter than this are retried inside the
+  // engine and never seen. Default: 10 s.
   std::chrono::milliseconds busy_timeout{10'000};
 
   // Permissions of a store file this open creates; SQLite gives its -wal and -shm files the same.
