@@ -74,7 +74,12 @@ TEST_CASE_FIXTURE(TempStore, "a payload that does not fit its type fails naming 
   }
   SUBCASE("money as a floating-point number") {
     RecordedEvent stored = store_raw(store, "OrderPaid", R"({"amount":19.99})", 1);
-    CHECK_THROWS_WITH_AS(order_events().decode(stored), doctest::Contains("amount must be an integer"),
+    CHECK_THROWS_WITH_AS(order_events().decode(stored), doctest::Contains("amount must be a 64-bit integer"),
+                         InvalidArgument);
+  }
+  SUBCASE("money beyond 64 bits, which would wrap to a negative amount") {
+    RecordedEvent stored = store_raw(store, "OrderPaid", R"({"amount":18446744073709551615})", 1);
+    CHECK_THROWS_WITH_AS(order_events().decode(stored), doctest::Contains("amount must be a 64-bit integer"),
                          InvalidArgument);
   }
   SUBCASE("a field of the wrong type") {

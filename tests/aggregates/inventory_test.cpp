@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "evlite/aggregates/shop/inventory.h"
 
 using namespace evlite::shop;
@@ -66,4 +69,23 @@ TEST_CASE("an inventory's state survives a JSON round trip") {
   Inventory i = with({Inventory{}.receive("sku-1", 5)});
   i.apply(i.allocate("sku-1", "o-1", 2).front());
   CHECK(nlohmann::json(i).get<Inventory>() == i);
+}
+
+TEST_CASE("an inventory refuses commands for another product than its own") {
+  Inventory received = with({Inventory{}.receive("sku-1", 10)});
+  CHECK_THROWS_WITH_AS(received.receive("sku-2", 5), doctest::Contains("product sku-2 is not this inventory's product, sku-1"),
+                       CommandRejected);
+  CHECK_THROWS_AS(received.adjust("sku-2", 1, "found"), CommandRejected);
+  CHECK_THROWS_AS(received.allocate("sku-2", "o-1", 1), CommandRejected);
+  Inventory identified;  // as the repository loads an empty stream inventory-sku-1
+  identified.identify("sku-1");
+  CHECK_THROWS_AS(identified.receive("sku-2", 5), CommandRejected);
+  CHECK(identified.receive("sku-1", 5).size() == 1);
+}
+
+TEST_CASE("stock that would overflow 64 bits is refused, not wrapped") {
+  Inventory full = with({Inventory{}.receive("sku-1", std::numeric_limits<std::int64_t>::max())});
+  CHECK_THROWS_WITH_AS(full.receive("sku-1", 1), doctest::Contains("would not fit in 64 bits"), CommandRejected);
+  CHECK_THROWS_AS(full.adjust("sku-1", 1, "found"), CommandRejected);
+  CHECK(full.on_hand() == std::numeric_limits<std::int64_t>::max());
 }

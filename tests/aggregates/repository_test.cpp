@@ -8,6 +8,7 @@
 #include "evlite/aggregates/repository.h"
 #include "shop_fixtures.h"
 #include "support/temp_store.h"
+#include "support/test_helpers.h"
 
 using namespace evlite;
 using namespace evlite::shop;
@@ -15,6 +16,7 @@ using aggregates::CommandRejected;
 using aggregates::Repository;
 using evlite::testing::sample_order;
 using evlite::testing::TempStore;
+using evlite::testing::thrown;
 
 TEST_CASE_FIXTURE(TempStore, "an order saved by commands loads back with the same state and version") {
   Repository<Order> orders(store);
@@ -208,6 +210,12 @@ TEST_CASE_FIXTURE(TempStore, "a snapshot of another schema version or aggregate 
     store.save_snapshot({.stream_id = "order-11", .version = StreamVersion{2}, .type = "order",
                          .schema_version = Order::kSnapshotSchemaVersion, .state = R"({"id":"11"})"});
   }
+  SUBCASE("a value the aggregate refuses (a state this code does not know)") {
+    nlohmann::json unknown = truth.state;
+    unknown["state"] = "refunded";
+    store.save_snapshot({.stream_id = "order-11", .version = StreamVersion{2}, .type = "order",
+                         .schema_version = Order::kSnapshotSchemaVersion, .state = unknown.dump()});
+  }
   auto loaded = orders.load("11");
   CHECK(loaded.state == truth.state);
   CHECK(loaded.version == truth.version);
@@ -256,4 +264,24 @@ TEST_CASE_FIXTURE(TempStore, "save_snapshot refuses a version beyond the stream 
                                        .state = "{oops"}),
                   InvalidArgument);
   CHECK_FALSE(store.load_snapshot("order-14").has_value());
+}
+
+TEST_CASE_FIXTURE(TempStore, "a command for another id than its stream's is refused, nothing appended") {
+  Repository<Order> orders(store);
+  auto error = thrown<CommandRejected>([&] { orders.execute("42", [](const Order& o) { return o.place(sample_order("43")); }); });
+  REQUIRE(error.has_value());
+  CHECK(std::string(error->what()).find("order id 43 is not this order's id, 42") != std::string::npos);
+  CHECK(store.stream_version("order-42") == StreamVersion{0});
+  orders.execute("42", [](const Order& o) { return o.place(sample_order("42")); });
+  CHECK(orders.load("42").state.id() == "42");
+}
+
+TEST_CASE_FIXTURE(TempStore, "event fields that cannot be JSON are refused with InvalidArgument naming the type") {
+  Repository<Order> orders(store);
+  auto order = sample_order("42");
+  order.customer = "\xff";  // not UTF-8
+  auto error = thrown<InvalidArgument>([&] { orders.execute("42", [&](const Order& o) { return o.place(order); }); });
+  REQUIRE(error.has_value());
+  CHECK(std::string(error->what()).find("OrderPlaced") != std::string::npos);
+  CHECK(store.stream_version("order-42") == StreamVersion{0});
 }

@@ -7,8 +7,13 @@ namespace {
 
 using aggregates::CommandRejected;
 
-void require_product(std::string_view command, std::string_view product) {
+// Once the inventory knows its product (from its stream, or its first event), a command for another one
+// would be filed under the wrong product by every read model.
+void require_product(std::string_view command, std::string_view product, std::string_view own) {
   if (product.empty()) throw CommandRejected(fmt::format("{}: product must not be empty", command));
+  if (!own.empty() && product != own) {
+    throw CommandRejected(fmt::format("{}: product {} is not this inventory's product, {}", command, product, own));
+  }
 }
 
 }  // namespace
@@ -19,25 +24,32 @@ const aggregates::EventRegistry<InventoryEvent>& inventory_events() {
 }
 
 std::vector<Inventory::Event> Inventory::receive(std::string product, std::int64_t quantity) const {
-  require_product("receive", product);
+  require_product("receive", product, product_);
   if (quantity <= 0) throw CommandRejected(fmt::format("receive: quantity of {} must be positive, got {}", product, quantity));
+  std::int64_t after = 0;
+  if (__builtin_add_overflow(on_hand_, quantity, &after)) {
+    throw CommandRejected(fmt::format("receive: {} more of {} would not fit in 64 bits", quantity, product));
+  }
   return {StockReceived{std::move(product), quantity}};
 }
 
 std::vector<Inventory::Event> Inventory::adjust(std::string product, std::int64_t delta, std::string reason) const {
-  require_product("adjust", product);
+  require_product("adjust", product, product_);
   if (delta == 0) throw CommandRejected("adjust: delta must not be 0");
   if (reason.empty()) throw CommandRejected("adjust: reason must not be empty");
-  if (on_hand_ + delta < reserved_) {
-    throw CommandRejected(fmt::format("adjust: {} would leave {} on hand with {} reserved", product, on_hand_ + delta,
-                                      reserved_));
+  std::int64_t after = 0;
+  if (__builtin_add_overflow(on_hand_, delta, &after)) {
+    throw CommandRejected(fmt::format("adjust: {} by {} would not fit in 64 bits", product, delta));
+  }
+  if (after < reserved_) {
+    throw CommandRejected(fmt::format("adjust: {} would leave {} on hand with {} reserved", product, after, reserved_));
   }
   return {StockAdjusted{std::move(product), delta, std::move(reason)}};
 }
 
 std::vector<Inventory::Event> Inventory::allocate(std::string product, std::string order_id,
                                                   std::int64_t quantity) const {
-  require_product("allocate", product);
+  require_product("allocate", product, product_);
   if (quantity <= 0) throw CommandRejected(fmt::format("allocate: quantity must be positive, got {}", quantity));
   if (allocated_to(order_id) > 0) {
     throw CommandRejected(fmt::format("allocate: order {} already holds {} of {}", order_id, allocated_to(order_id), product));

@@ -62,6 +62,9 @@ void Order::require(std::string_view command, std::initializer_list<OrderState> 
 std::vector<Order::Event> Order::place(const PlaceOrder& c) const {
   if (state_ != OrderState::None) throw CommandRejected(fmt::format("place: order {} is already placed", id_));
   require_text("place", "order id", c.order_id);
+  if (!id_.empty() && c.order_id != id_) {
+    throw CommandRejected(fmt::format("place: order id {} is not this order's id, {}", c.order_id, id_));
+  }
   require_text("place", "customer", c.customer);
   if (c.lines.empty()) throw CommandRejected("place: an order needs at least one line");
   checked_total(c.lines);

@@ -1,5 +1,7 @@
 #include "evlite/aggregates/shop/order_events.h"
 
+#include <limits>
+
 #include <fmt/format.h>
 
 namespace evlite::shop {
@@ -9,8 +11,10 @@ using nlohmann::json;
 
 std::int64_t strict_integer(const json& j, const char* key) {
   const json& value = j.at(key);
-  if (!value.is_number_integer()) {
-    throw json::type_error::create(302, fmt::format("{} must be an integer, got {}", key, value.dump()), &value);
+  // An unsigned integer above 2^63 - 1 would wrap to a negative one.
+  if (!value.is_number_integer() ||
+      (value.is_number_unsigned() && value.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max())) {
+    throw json::type_error::create(302, fmt::format("{} must be a 64-bit integer, got {}", key, value.dump()), &value);
   }
   return value.get<std::int64_t>();
 }

@@ -11,6 +11,10 @@
 //     void apply(const Event& e);
 //   };                                 // plus to_json/from_json of the state, for snapshots
 //
+// Optionally `void identify(std::string_view id)`: the repository calls it with the id of the stream it
+// loads, before replay, so that commands can refuse to act for another id (placing order 7 in stream
+// order-1 would file it under the wrong key in every read model).
+//
 // Thread safety: aggregates are plain values.
 #pragma once
 

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "evlite/engine/errors.h"
 #include "evlite/engine/event.h"
 
 namespace evlite::aggregates {
@@ -82,12 +83,17 @@ class EventRegistry<std::variant<Events...>> {
   }
 
   // The event to append for a typed one: its type string, current schema version and JSON data.
+  // Throws InvalidArgument naming the type when its fields cannot be JSON (a string that is not UTF-8).
   NewEvent encode(const Event& event) const {
     return std::visit(
         [](const auto& e) {
           using E = std::decay_t<decltype(e)>;
-          return NewEvent{.type = std::string(E::kType), .data = nlohmann::json(e).dump(),
-                          .schema_version = E::kSchemaVersion};
+          try {
+            return NewEvent{.type = std::string(E::kType), .data = nlohmann::json(e).dump(),
+                            .schema_version = E::kSchemaVersion};
+          } catch (const nlohmann::json::exception& error) {
+            throw InvalidArgument(std::string(E::kType) + ": " + error.what());
+          }
         },
         event);
   }

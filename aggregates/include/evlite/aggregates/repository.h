@@ -93,6 +93,7 @@ class Repository {
   Loaded<A> load_as_of(std::string_view id, StreamVersion version) const {
     std::string stream = stream_of(id);
     Loaded<A> loaded = from_snapshot(stream, version);
+    if constexpr (requires { loaded.state.identify(id); }) loaded.state.identify(id);
     if (loaded.version >= version) return loaded;
     auto cursor = store_.read_stream(stream, {.from = StreamVersion{loaded.version.value + 1},
                                               .max_count = version.value - loaded.version.value});
@@ -158,7 +159,7 @@ class Repository {
     auto state = nlohmann::json::parse(snapshot->state, nullptr, /*allow_exceptions=*/false);
     try {
       return {state.template get<A>(), snapshot->version};
-    } catch (const nlohmann::json::exception&) {
+    } catch (const std::exception&) {  // a JSON mismatch, or a value the state refuses (InvalidArgument)
       return {};  // a snapshot that does not fit is only a lost shortcut: replay everything
     }
   }

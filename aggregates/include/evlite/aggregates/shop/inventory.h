@@ -92,6 +92,10 @@ class Inventory {
   std::vector<Event> dispatch(std::string order_id) const;
 
   void apply(const Event& event);
+  // The id of the stream it is loaded from (aggregate.h): commands then refuse any other product.
+  void identify(std::string_view product) {
+    if (product_.empty()) product_ = product;
+  }
 
   const std::string& product() const { return product_; }
   std::int64_t on_hand() const { return on_hand_; }

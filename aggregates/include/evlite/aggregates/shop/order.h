@@ -74,6 +74,10 @@ class Order {
 
   // ---- Replay ----
   void apply(const Event& event);
+  // The id of the stream it is loaded from (aggregate.h): place() then refuses any other order id.
+  void identify(std::string_view id) {
+    if (id_.empty()) id_ = id;
+  }
 
   // ---- State ----
   const std::string& id() const { return id_; }
