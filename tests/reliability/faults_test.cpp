@@ -190,7 +190,7 @@ TEST_CASE("an import whose transaction must be retried reads its input again, or
   }
 }
 
-TEST_CASE("a file truncated or overwritten with garbage gives a clear error; restoring it restores the store") {
+TEST_CASE("a file truncated or overwritten with garbage gives a clear error, and restoring it restores the store") {
   TempDir dir;
   auto db = dir.path() / "damaged.db";
   {
