@@ -20,9 +20,17 @@ struct Invocation {
   bool json = false;
   Output& out;
 
-  // Opens (creating if absent) the store at `db`.
+  // Opens the store at `db` for writing, creating and migrating it if need be.
   EventStore open() const { return EventStore::open(db); }
+  // Opens the existing store at `db` for reading only: a command that reads creates, migrates and writes
+  // nothing (a mistyped path is an error, not a new empty store; an old file is not upgraded behind the
+  // back of the service that owns it).
+  EventStore open_to_read() const;
 };
+
+// For counts, positions and versions: plain decimal digits that fit in 64 bits, "010" meaning ten. CLI11
+// alone reads "010" as octal and "0x10" as hex, clamps what overflows, and lets negative values through.
+const CLI::Validator& non_negative_decimal();
 
 using Runner = std::function<int(const Invocation&)>;
 

@@ -21,10 +21,13 @@ void block_interrupts() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-void wait_for_interrupt() {
+bool wait_for_interrupt(const std::function<bool()>& keep_waiting) {
   sigset_t set = interrupts();
-  int signal = 0;
-  sigwait(&set, &signal);
+  const timespec poll{.tv_sec = 0, .tv_nsec = 100'000'000};
+  while (keep_waiting()) {
+    if (sigtimedwait(&set, nullptr, &poll) > 0) return true;  // else a timeout (EAGAIN) or EINTR: look again
+  }
+  return false;
 }
 
 }  // namespace evlite::cli

@@ -22,13 +22,17 @@ Examples:
   evlite --db shop.db view inventory
 Run 'evlite COMMAND --help' for a command's options.)";
 
-// One line: the message with its line breaks folded.
-void report(const std::exception& e) {
-  std::string message = e.what();
-  for (char& c : message) {
-    if (c == '\n' || c == '\r') c = ' ';
+// One line: the message with its line breaks folded. Never throws: with stderr gone there is no one to
+// tell, and the exit status still says what happened.
+void report(const std::exception& e) noexcept {
+  try {
+    std::string message = e.what();
+    for (char& c : message) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    fmt::print(stderr, "evlite: {}\n", message);
+  } catch (...) {
   }
-  fmt::print(stderr, "evlite: {}\n", message);
 }
 
 }  // namespace
@@ -60,7 +64,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "evlite: {}\n", e.what());
+    report(e);
     return 1;
   }
 
@@ -68,7 +72,10 @@ int main(int argc, char** argv) {
   cli::Invocation invocation{db, json, out};
   try {
     for (auto& [sub, run] : runners) {
-      if (sub->parsed()) return run(invocation);
+      if (!sub->parsed()) continue;
+      int status = run(invocation);
+      out.finish();
+      return status;
     }
     return 1;
   } catch (const WrongExpectedVersion& e) {

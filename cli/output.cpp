@@ -1,7 +1,9 @@
 #include "output.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -9,12 +11,10 @@
 
 namespace evlite::cli {
 
-Output::~Output() { flush(); }
-
 std::string cell(const nlohmann::ordered_json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "";
-  return value.dump();
+  return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 void Output::event(const RecordedEvent& e) {
@@ -33,7 +33,7 @@ void Output::event(const RecordedEvent& e) {
 
 void Output::record(const Record& record) {
   if (json_) {
-    fmt::print("{}\n", record.dump());
+    fmt::print("{}\n", record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     return;
   }
   if (columns_.empty()) {
@@ -46,31 +46,44 @@ void Output::record(const Record& record) {
 
 void Output::flush() {
   if (!columns_.empty()) {
-    std::vector<std::size_t> widths;
-    for (const std::string& column : columns_) widths.push_back(column.size());
-    for (const auto& row : rows_) {
-      for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    bool header = widths_.empty();
+    if (header) {
+      for (const std::string& column : columns_) widths_.push_back(column.size());
     }
-    auto print_row = [&](const std::vector<std::string>& row, bool header) {
+    for (const auto& row : rows_) {
+      for (std::size_t i = 0; i < row.size(); ++i) widths_[i] = std::max(widths_[i], row[i].size());
+    }
+    auto print_row = [&](const std::vector<std::string>& row) {
       std::string line;
       for (std::size_t i = 0; i < row.size(); ++i) {
-        std::string text = header ? row[i] : row[i];
-        if (header) std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
-        line += fmt::format("{:<{}}", text, i + 1 == row.size() ? 0 : widths[i] + 2);
+        line += fmt::format("{:<{}}", row[i], i + 1 == row.size() ? 0 : widths_[i] + 2);
       }
       fmt::print("{}\n", line);
     };
-    print_row(columns_, true);
-    for (const auto& row : rows_) print_row(row, false);
-    columns_.clear();
+    if (header) {
+      std::vector<std::string> names = columns_;
+      for (std::string& name : names) {
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+      }
+      print_row(names);
+    }
+    for (const auto& row : rows_) print_row(row);
     rows_.clear();
   }
   std::fflush(stdout);
 }
 
+void Output::finish() {
+  flush();
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    int error = errno != 0 ? errno : EIO;
+    throw std::system_error(error, std::generic_category(), "writing the output failed");
+  }
+}
+
 void Output::message(std::string_view text, const Record& record) {
   if (json_) {
-    fmt::print("{}\n", record.dump());
+    fmt::print("{}\n", record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   } else {
     fmt::print("{}\n", text);
   }

@@ -52,6 +52,7 @@ Command append_command() {
             app.add_option("--id", args->id, "the event's id, a UUID (makes a retry idempotent)");
             app.add_option("--expected-version", args->expected, "N, any, no-stream or exists (default any)");
             app.add_option("--schema-version", args->schema_version, "the schema version of DATA_JSON (default 1)")
+                ->transform(non_negative_decimal())
                 ->check(CLI::PositiveNumber);
             app.add_option("--file", args->file, "append every event of this NDJSON file in one atomic append");
             return [args](const Invocation& in) {

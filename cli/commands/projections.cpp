@@ -64,7 +64,7 @@ Command projections_command() {
                 return 0;
               }
               if (status->parsed()) {
-                print_status(in, projections::stored_status(in.open(), shop::shop_projections()));
+                print_status(in, projections::stored_status(in.open_to_read(), shop::shop_projections()));
                 return 0;
               }
               if (reset->parsed()) {
@@ -91,10 +91,18 @@ Command projections_command() {
                 runner.run_until_caught_up();
               } else {
                 runner.start();
-                wait_for_interrupt();
+                wait_for_interrupt([] { return true; });
                 runner.stop();
               }
-              print_status(in, runner.status());
+              auto statuses = runner.status();
+              print_status(in, statuses);
+              // The others ran on until the interrupt; a fault still makes the run a failure, as with
+              // --until-caught-up.
+              for (const auto& s : statuses) {
+                if (s.state != projections::ProjectionState::Faulted) continue;
+                in.out.flush();
+                throw ProjectionFaulted(s.name, s.error_position, s.error);
+              }
               return 0;
             };
           }};

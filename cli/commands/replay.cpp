@@ -37,13 +37,14 @@ Command replay_command() {
             auto to_version = std::make_shared<std::int64_t>(kNoLimit);
             app.add_option("STREAM", *stream, "the order's stream, e.g. order-42")->required();
             app.add_option("--to-version", *to_version, "replay only up to this stream version")
+                ->transform(non_negative_decimal())
                 ->check(CLI::PositiveNumber);
             return [=](const Invocation& in) {
               std::string prefix = std::string(shop::Order::kCategory) + "-";
               if (!stream->starts_with(prefix) || stream->size() == prefix.size()) {
                 throw InvalidArgument(fmt::format("replay rebuilds orders: STREAM must be {}<id>, not \"{}\"", prefix, *stream));
               }
-              EventStore store = in.open();
+              EventStore store = in.open_to_read();
               aggregates::Repository<shop::Order> orders(store, {.snapshot_every = 0});
               auto loaded = orders.load_as_of(stream->substr(prefix.size()), StreamVersion{*to_version});
               if (loaded.version.value == 0) throw InvalidArgument(fmt::format("stream {} has no events", *stream));

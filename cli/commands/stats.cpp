@@ -17,7 +17,7 @@ Command stats_command() {
   return {"stats", "event and stream counts, head position, file size, events per category and type, projection lag",
           "evlite --db shop.db stats", [](CLI::App&) -> Runner {
             return [](const Invocation& in) {
-              EventStore store = in.open();
+              EventStore store = in.open_to_read();
               EventStore::Stats s = store.stats();
               Output::Record per_category = Output::Record::object();
               for (auto& [category, n] : s.events_per_category) per_category[category] = n;

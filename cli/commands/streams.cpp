@@ -8,7 +8,7 @@ Command streams_command() {
             auto category = std::make_shared<std::string>();
             app.add_option("--category", *category, "only streams of this category");
             return [category](const Invocation& in) {
-              EventStore store = in.open();
+              EventStore store = in.open_to_read();
               StreamList page{.category = *category, .max_count = 1000};
               for (;;) {
                 auto streams = store.list_streams(page);

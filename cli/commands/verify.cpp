@@ -12,7 +12,7 @@ Command verify_command() {
               EventStore::VerifyReport report;
               {
                 Progress progress;
-                report = in.open().verify([&](std::string_view check) { progress.update(fmt::format("verify: {}", check)); });
+                report = in.open_to_read().verify([&](std::string_view check) { progress.update(fmt::format("verify: {}", check)); });
               }
               for (const std::string& finding : report.findings) {
                 in.out.message(fmt::format("problem: {}", finding), {{"problem", finding}});

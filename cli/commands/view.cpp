@@ -34,7 +34,7 @@ Command view_command() {
             app.add_option("--order", shipping->order, "shipping: only this order");
             app.add_option("--customer", orders->customer, "orders: only this customer");
             return [=](const Invocation& in) {
-              EventStore store = in.open();
+              EventStore store = in.open_to_read();
               projections::ReadModels models(store);
               if (*name == "inventory") {
                 note_lag(store, "inventory");

@@ -87,6 +87,7 @@ EventStore EventStore::open(const std::filesystem::path& path, const Options& op
   detail::translate_errors(impl->path_text + ": open", [&] {
     if (options.read_only) {
       SQLite::Database db(impl->path_text, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
+      detail::set_busy_timeout(db, options.busy_timeout);  // its first read may meet a writer's recovery
       impl->schema_version = detail::stored_schema_version(db, path);
       if (impl->schema_version < detail::latest_schema_version()) {
         throw SchemaError(impl->path_text, fmt::format("schema version {} needs migrating to {}; open it for writing once",

@@ -9,6 +9,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "errors_internal.h"
 #include "json_text.h"
@@ -160,6 +161,13 @@ RecordedEvent NdjsonReader::recorded_event(std::string_view line, std::int64_t n
   std::tie(e.data, e.metadata) = impl_->texts(line);
   impl_->strict(e.data, "data", number);
   impl_->strict(e.metadata, "metadata", number);
+  // Every stored event's metadata names its correlation and causation (event.h), and every export has them.
+  auto metadata = nlohmann::json::parse(e.metadata);
+  for (const char* key : {"correlation_id", "causation_id"}) {
+    if (!metadata.contains(key) || !metadata[key].is_string()) {
+      Impl::fail(number, fmt::format("metadata needs a string \"{}\"", key));
+    }
+  }
   try {
     e.recorded_at = from_iso8601(Impl::need(f, "recorded_at", "text", number).text);
   } catch (const InvalidArgument& error) {

@@ -1,7 +1,10 @@
 // ProjectionRunner over the worker pool, and the file-level helpers for tools.
 #include "evlite/projections/runner.h"
 
+#include <algorithm>
 #include <array>
+
+#include <SQLiteCpp/Transaction.h>
 
 #include "bookkeeping.h"
 #include "consumer.h"
@@ -62,9 +65,10 @@ ProjectionStatus ProjectionRunner::status(std::string_view name) const { return 
 std::vector<ProjectionStatus> stored_status(const EventStore& store,
                                             const std::vector<std::shared_ptr<Projection>>& projections) {
   auto db = open_connection(store);
-  Position head = store.head_position();
   std::vector<ProjectionStatus> all;
   detail::Bookkeeping books(*db);
+  // One read transaction: each row and its checkpoints as of one commit, while a service runs them.
+  SQLite::Transaction snapshot(*db);
   for (const auto& p : projections) {
     ProjectionStatus status{.name = p->name(), .version = p->version()};
     if (auto row = books.load(p->name())) {
@@ -81,9 +85,12 @@ std::vector<ProjectionStatus> stored_status(const EventStore& store,
         status.error_position = row->error_position;
       }
     }
-    status.lag = head.value - status.checkpoint.value;
     all.push_back(std::move(status));
   }
+  snapshot.commit();
+  // Read after the checkpoints, and a checkpoint never passes the head: no negative lag.
+  Position head = store.head_position();
+  for (auto& status : all) status.lag = std::max<std::int64_t>(0, head.value - status.checkpoint.value);
   return all;
 }
 

@@ -7,10 +7,12 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "support/process.h"
 #include "support/temp_store.h"
+#include "support/test_helpers.h"
 
 using namespace evlite;
 using namespace evlite::testing;
@@ -137,6 +139,7 @@ TEST_CASE("append errors exit 2 for a conflict and 1 for bad input, on one stder
 
 TEST_CASE("append --file writes every line atomically, and a bad line writes nothing") {
   Cli cli;
+  cli.ok({"init"});
   std::ofstream(cli.dir.path() / "good.ndjson")
       << R"({"type":"A","data":{"x":1.50}})" << "\n"
       << R"({"type":"B","metadata":{"k":"v"},"id":"00000000-0000-4000-8000-00000000000a"})" << "\n";
@@ -176,7 +179,7 @@ TEST_CASE("all filters by category, type and prefix, and streams lists streams o
   CHECK(streams[0]["version"] == 1);
 }
 
-TEST_CASE("export, import into an empty store, export again: byte-identical; a non-empty store needs --append") {
+TEST_CASE("export, import into an empty store, export again: byte-identical, and a non-empty store needs --append") {
   Cli source;
   source.ok({"append", "order-1", "A", R"({"n": 1.50, "s":"\u00e9"})", "--metadata", R"({"user":"u"})"});
   source.ok({"append", "order-2", "B", R"([1, 2])"});
@@ -374,4 +377,110 @@ TEST_CASE("the store defaults to $EVLITE_DB") {
   unsetenv("EVLITE_DB");
   CHECK(r.status == 0);
   CHECK(json_lines(cli.ok({"--json", "all"})).size() == 1);
+}
+
+TEST_CASE("read commands on a missing store fail naming it and create nothing, and never migrate or write") {
+  Cli cli;
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"read", "order-1"}, {"all"}, {"streams"}, {"stats"}, {"verify"}, {"export"}, {"view", "inventory"},
+           {"projections", "status"}, {"replay", "order-1"}}) {
+    CAPTURE(args.front());
+    ProgramResult r = cli.run(args);
+    CHECK(r.status == 3);
+    check_one_line_error(r, "no store here");
+    CHECK_FALSE(std::filesystem::exists(cli.db));
+  }
+  // An existing store is read without a write: its schema version and its bytes stay as they were.
+  cli.ok({"append", "order-1", "OrderNoted", R"({"note":"x"})"});
+  cli.ok({"read", "order-1"});
+  CHECK(cli.ok({"all"}).find("OrderNoted") != std::string::npos);
+}
+
+TEST_CASE("numbers are plain decimal: a leading zero is not octal, and hex, negative and out-of-range values are refused") {
+  Cli cli;
+  cli.ok({"append", "order-1", "A", "{}"});
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"all", "--from", "0x10"}, {"all", "--from", "-1"}, {"all", "--count", "-1"},
+           {"all", "--from", "99999999999999999999"}, {"read", "order-1", "--from", "-3"},
+           {"export", "--from", "-5"}, {"append", "order-1", "B", "{}", "--schema-version", "0x10"}}) {
+    CAPTURE(fmt::format("{}", fmt::join(args, " ")));
+    ProgramResult r = cli.run(args);
+    CHECK(r.status == 1);
+    check_one_line_error(r, "non-negative decimal");
+  }
+  CHECK(json_lines(cli.ok({"--json", "read", "order-1"})).size() == 1);  // the refused append wrote nothing
+  // 010 is ten, as a person means it (CLI11 alone read it as octal 8).
+  cli.ok({"append", "order-1", "B", "{}", "--schema-version", "010"});
+  auto events = json_lines(cli.ok({"--json", "read", "order-1"}));
+  REQUIRE(events.size() == 2);
+  CHECK(events[1]["schema_version"] == 10);
+  for (int i = 0; i < 9; ++i) cli.ok({"append", "order-1", "C", "{}"});
+  CHECK(json_lines(cli.ok({"--json", "all", "--from", "010"})).front()["position"] == 10);
+}
+
+TEST_CASE("output that cannot be written fails the command with one line on stderr, not exit 0 or an abort") {
+  Cli cli;
+  cli.ok({"append", "order-1", "A", "{}"});
+  const std::string command = fmt::format("'{}' --db '{}'", EVLITE_CLI, cli.db.string());
+  for (std::string args : {"export", "streams", "read order-1"}) {
+    CAPTURE(args);
+    ProgramResult r = run_program({"/bin/sh", "-c", command + " " + args + " > /dev/full"}, cli.dir.path());
+    CHECK(r.status == 3);
+    check_one_line_error(r, "writing the output failed");
+  }
+  // And with stderr gone too, the status still tells: a conflict is 2, not an abort.
+  ProgramResult conflict = run_program(
+      {"/bin/sh", "-c", command + " append order-1 B '{}' --expected-version 5 2>/dev/full"}, cli.dir.path());
+  CHECK(conflict.status == 2);
+}
+
+TEST_CASE("streams printed a page at a time have one header") {
+  Cli cli;
+  {
+    EventStore store = EventStore::open(cli.db);
+    std::vector<StreamAppend> appends;
+    for (int i = 0; i < 1005; ++i) appends.push_back({fmt::format("order-{}", i), ExpectedVersion::any(), {{.type = "A"}}});
+    store.append_many(appends);
+  }
+  std::string out = cli.ok({"streams"});
+  std::size_t headers = 0;
+  for (std::size_t at = out.find("STREAM"); at != std::string::npos; at = out.find("STREAM", at + 1)) ++headers;
+  CHECK(headers == 1);
+}
+
+TEST_CASE("metadata without a correlation id is refused by import, and skipped by all --correlation") {
+  Cli source, copy;
+  source.ok({"append", "order-1", "A", "{}"});
+  json line = json_lines(source.ok({"export"})).front();
+  line["metadata"] = json::object();
+  ProgramResult refused = copy.run({"import", "-"}, line.dump() + "\n");
+  CHECK(refused.status == 1);
+  check_one_line_error(refused, "metadata needs a string \"correlation_id\"");
+  // Only a hand-edited file holds such an event; `all --correlation` passes over it.
+  SQLite::Database raw(source.db.string(), SQLite::OPEN_READWRITE);
+  raw.exec("DROP TRIGGER events_are_append_only_update");  // as a hand edit would
+  raw.exec("UPDATE events SET metadata = '{}'");
+  ProgramResult r = source.run({"all", "--correlation", "x"});
+  CHECK(r.status == 0);
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("tail ends with an error when its output goes away, instead of waiting for Ctrl-C") {
+  Cli cli;
+  EventStore store = EventStore::open(cli.db);
+  auto rc = cli.dir.path() / "rc.txt";
+  // SIGPIPE ignored, so that writing to the pipe `head` closed fails with EPIPE in the subscription's
+  // handler; `timeout` bounds the test should tail wait on regardless.
+  RunningProgram tail({"/bin/sh", "-c",
+                       fmt::format("trap '' PIPE; {{ timeout 30 '{}' --db '{}' tail --from 1; echo $? > '{}'; }} | head -c 1 > /dev/null",
+                                   EVLITE_CLI, cli.db.string(), rc.string())});
+  // Events keep coming, so that one is written after `head` has gone.
+  REQUIRE(eventually([&] {
+    store.append("order-1", ExpectedVersion::any(), {{.type = "A"}});
+    return std::filesystem::exists(rc) && std::filesystem::file_size(rc) > 0;
+  }, 40s));
+  tail.wait();
+  std::string status;
+  std::ifstream(rc) >> status;
+  CHECK(status == "3");  // the write error, not 124 from timeout
 }

@@ -21,8 +21,8 @@ namespace evlite {
 
 class EventStore;
 
-// A new read-write connection to the store's file, with the store's busy timeout and synchronous
-// setting. Throws StorageError.
+// A new read-write connection to the store's file (read-only when the store was opened read_only), with
+// the store's busy timeout and synchronous setting. Throws StorageError.
 std::unique_ptr<SQLite::Database> open_connection(const EventStore& store);
 
 // Runs `body` in one IMMEDIATE transaction on `db` and commits; SQLITE_BUSY retried up to the store's busy
