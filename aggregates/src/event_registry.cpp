@@ -1,8 +1,24 @@
 #include "evlite/aggregates/event_registry.h"
 
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "evlite/engine/errors.h"
+
+namespace evlite::aggregates {
+
+std::int64_t strict_int64(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& value = j.at(key);
+  if (!value.is_number_integer() ||
+      (value.is_number_unsigned() && value.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max())) {
+    throw nlohmann::json::type_error::create(302, fmt::format("{} must be a 64-bit integer, got {}", key, value.dump()),
+                                             &value);
+  }
+  return value.get<std::int64_t>();
+}
+
+}  // namespace evlite::aggregates
 
 namespace evlite::aggregates::detail {
 

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
+#include "evlite/aggregates/shop/inventory.h"
 #include "evlite/aggregates/shop/order_events.h"
 #include "support/temp_store.h"
 
@@ -76,6 +79,14 @@ TEST_CASE_FIXTURE(TempStore, "a payload that does not fit its type fails naming 
     RecordedEvent stored = store_raw(store, "OrderPaid", R"({"amount":19.99})", 1);
     CHECK_THROWS_WITH_AS(order_events().decode(stored), doctest::Contains("amount must be a 64-bit integer"),
                          InvalidArgument);
+  }
+  SUBCASE("stock as a float, or beyond 64 bits (a hand-written append)") {
+    for (const char* quantity : {"1e30", "18446744073709551615", "2.5"}) {
+      CAPTURE(quantity);
+      RecordedEvent stored = store_raw(store, "StockReceived", fmt::format(R"({{"product":"sku-1","quantity":{}}})", quantity), 1);
+      CHECK_THROWS_WITH_AS(inventory_events().decode(stored), doctest::Contains("quantity must be a 64-bit integer"),
+                           InvalidArgument);
+    }
   }
   SUBCASE("money beyond 64 bits, which would wrap to a negative amount") {
     RecordedEvent stored = store_raw(store, "OrderPaid", R"({"amount":18446744073709551615})", 1);

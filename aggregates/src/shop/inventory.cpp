@@ -18,6 +18,47 @@ void require_product(std::string_view command, std::string_view product, std::st
 
 }  // namespace
 
+using nlohmann::json;
+
+void to_json(json& j, const StockReceived& e) { j = json{{"product", e.product}, {"quantity", e.quantity}}; }
+void from_json(const json& j, StockReceived& e) {
+  j.at("product").get_to(e.product);
+  e.quantity = aggregates::strict_int64(j, "quantity");
+}
+void to_json(json& j, const StockAdjusted& e) {
+  j = json{{"product", e.product}, {"delta", e.delta}, {"reason", e.reason}};
+}
+void from_json(const json& j, StockAdjusted& e) {
+  j.at("product").get_to(e.product);
+  e.delta = aggregates::strict_int64(j, "delta");
+  j.at("reason").get_to(e.reason);
+}
+void to_json(json& j, const StockAllocated& e) {
+  j = json{{"product", e.product}, {"order_id", e.order_id}, {"quantity", e.quantity}};
+}
+void from_json(const json& j, StockAllocated& e) {
+  j.at("product").get_to(e.product);
+  j.at("order_id").get_to(e.order_id);
+  e.quantity = aggregates::strict_int64(j, "quantity");
+}
+void to_json(json& j, const StockReleased& e) {
+  j = json{{"product", e.product}, {"order_id", e.order_id}, {"quantity", e.quantity}, {"reason", e.reason}};
+}
+void from_json(const json& j, StockReleased& e) {
+  j.at("product").get_to(e.product);
+  j.at("order_id").get_to(e.order_id);
+  e.quantity = aggregates::strict_int64(j, "quantity");
+  j.at("reason").get_to(e.reason);
+}
+void to_json(json& j, const StockDispatched& e) {
+  j = json{{"product", e.product}, {"order_id", e.order_id}, {"quantity", e.quantity}};
+}
+void from_json(const json& j, StockDispatched& e) {
+  j.at("product").get_to(e.product);
+  j.at("order_id").get_to(e.order_id);
+  e.quantity = aggregates::strict_int64(j, "quantity");
+}
+
 const aggregates::EventRegistry<InventoryEvent>& inventory_events() {
   static const aggregates::EventRegistry<InventoryEvent> registry;
   return registry;

@@ -1,23 +1,11 @@
 #include "evlite/aggregates/shop/order_events.h"
 
-#include <limits>
-
 #include <fmt/format.h>
 
 namespace evlite::shop {
 namespace {
 
 using nlohmann::json;
-
-std::int64_t strict_integer(const json& j, const char* key) {
-  const json& value = j.at(key);
-  // An unsigned integer above 2^63 - 1 would wrap to a negative one.
-  if (!value.is_number_integer() ||
-      (value.is_number_unsigned() && value.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max())) {
-    throw json::type_error::create(302, fmt::format("{} must be a 64-bit integer, got {}", key, value.dump()), &value);
-  }
-  return value.get<std::int64_t>();
-}
 
 // v1 → v2: the single address line "street, city, postcode, country" becomes structured; a line with fewer
 // parts keeps what it has in `street`, so nothing is lost.
@@ -61,15 +49,15 @@ void to_json(json& j, const OrderLine& v) {
 }
 void from_json(const json& j, OrderLine& v) {
   j.at("product").get_to(v.product);
-  v.quantity = strict_integer(j, "quantity");
-  v.unit_price = strict_integer(j, "unit_price");
+  v.quantity = aggregates::strict_int64(j, "quantity");
+  v.unit_price = aggregates::strict_int64(j, "unit_price");
 }
 void to_json(json& j, const PaymentCaptured& v) { j = json{{"payment_id", v.payment_id}, {"amount", v.amount}}; }
 void from_json(const json& j, PaymentCaptured& v) {
   j.at("payment_id").get_to(v.payment_id);
-  v.amount = strict_integer(j, "amount");
+  v.amount = aggregates::strict_int64(j, "amount");
 }
 void to_json(json& j, const OrderPaid& v) { j = json{{"amount", v.amount}}; }
-void from_json(const json& j, OrderPaid& v) { v.amount = strict_integer(j, "amount"); }
+void from_json(const json& j, OrderPaid& v) { v.amount = aggregates::strict_int64(j, "amount"); }
 
 }  // namespace evlite::shop

@@ -32,6 +32,11 @@ namespace evlite::aggregates {
 // Rewrites the payload of one type from schema version `from` to `from + 1`, in place.
 using Upcaster = std::function<void(nlohmann::json& data)>;
 
+// For the from_json of event structs: the integer at `key`. A float, a string, or a number beyond 64 bits
+// is refused, where get<std::int64_t>() would truncate or wrap it (money, quantities). Throws nlohmann's
+// type_error, which decode() reports with the event's stream, version and type.
+std::int64_t strict_int64(const nlohmann::json& j, const char* key);
+
 namespace detail {
 
 // The non-template half of EventRegistry: upcaster chains and error messages.

@@ -117,10 +117,17 @@ class Inventory {
 
 static_assert(aggregates::Aggregate<Inventory>);
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StockReceived, product, quantity)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StockAdjusted, product, delta, reason)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StockAllocated, product, order_id, quantity)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StockReleased, product, order_id, quantity, reason)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StockDispatched, product, order_id, quantity)
+// Written by hand for their integers (aggregates::strict_int64): a quantity that is not a 64-bit integer
+// fails decoding instead of being truncated or wrapped.
+void to_json(nlohmann::json& j, const StockReceived& e);
+void from_json(const nlohmann::json& j, StockReceived& e);
+void to_json(nlohmann::json& j, const StockAdjusted& e);
+void from_json(const nlohmann::json& j, StockAdjusted& e);
+void to_json(nlohmann::json& j, const StockAllocated& e);
+void from_json(const nlohmann::json& j, StockAllocated& e);
+void to_json(nlohmann::json& j, const StockReleased& e);
+void from_json(const nlohmann::json& j, StockReleased& e);
+void to_json(nlohmann::json& j, const StockDispatched& e);
+void from_json(const nlohmann::json& j, StockDispatched& e);
 
 }  // namespace evlite::shop
