@@ -11,10 +11,19 @@
 
 namespace evlite::cli {
 
+namespace {
+
+// JSON text of `value`; bytes that are not UTF-8 (a tampered stream id) become U+FFFD instead of throwing.
+std::string text_of(const nlohmann::ordered_json& value) {
+  return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace
+
 std::string cell(const nlohmann::ordered_json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "";
-  return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return text_of(value);
 }
 
 void Output::event(const RecordedEvent& e) {
@@ -33,7 +42,7 @@ void Output::event(const RecordedEvent& e) {
 
 void Output::record(const Record& record) {
   if (json_) {
-    fmt::print("{}\n", record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    fmt::print("{}\n", text_of(record));
     return;
   }
   if (columns_.empty()) {
@@ -83,7 +92,7 @@ void Output::finish() {
 
 void Output::message(std::string_view text, const Record& record) {
   if (json_) {
-    fmt::print("{}\n", record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    fmt::print("{}\n", text_of(record));
   } else {
     fmt::print("{}\n", text);
   }

@@ -9,7 +9,6 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "errors_internal.h"
 #include "json_text.h"
@@ -77,7 +76,11 @@ struct NdjsonReader::Impl {
   // CASE, not AND: SQLite may evaluate json_type() on malformed text, which raises an error.
   SQLite::Statement valid{db, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) = 'object' ELSE 0 END"};
   SQLite::Statement keys{db, "SELECT key, type, value FROM json_each(?1)"};
-  SQLite::Statement raw{db, "SELECT ?1 -> '$.data', ?1 -> '$.metadata'"};
+  // One parse of the line (SQLite caches it across the row's JSON calls): the texts, and whether the
+  // metadata names its correlation and causation as strings.
+  SQLite::Statement raw{db, "SELECT ?1 -> '$.data', ?1 -> '$.metadata', "
+                            "json_type(?1, '$.metadata.correlation_id') = 'text' AND "
+                            "json_type(?1, '$.metadata.causation_id') = 'text'"};
 
   // The top-level fields of `line`. Throws InvalidArgument naming the line for anything but a JSON object
   // without repeated keys or keys outside `allowed`.
@@ -128,12 +131,17 @@ struct NdjsonReader::Impl {
     return text;
   }
 
-  // The exact JSON text of data and metadata.
-  std::pair<std::string, std::string> texts(std::string_view line) {
+  // The exact JSON text of data and metadata, and whether the metadata has both chain ids.
+  struct Texts {
+    std::string data;
+    std::string metadata;
+    bool chain_ids = false;
+  };
+  Texts texts(std::string_view line) {
     raw.reset();
     raw.bind(1, std::string(line));
     raw.executeStep();
-    auto out = std::pair{raw.getColumn(0).getString(), raw.getColumn(1).getString()};
+    Texts out{raw.getColumn(0).getString(), raw.getColumn(1).getString(), raw.getColumn(2).getInt() != 0};
     raw.reset();
     return out;
   }
@@ -158,16 +166,13 @@ RecordedEvent NdjsonReader::recorded_event(std::string_view line, std::int64_t n
   e.schema_version = static_cast<std::int32_t>(schema);
   Impl::need(f, "data", "", number);
   Impl::need(f, "metadata", "object", number);
-  std::tie(e.data, e.metadata) = impl_->texts(line);
+  Impl::Texts texts = impl_->texts(line);
+  e.data = std::move(texts.data);
+  e.metadata = std::move(texts.metadata);
   impl_->strict(e.data, "data", number);
   impl_->strict(e.metadata, "metadata", number);
   // Every stored event's metadata names its correlation and causation (event.h), and every export has them.
-  auto metadata = nlohmann::json::parse(e.metadata);
-  for (const char* key : {"correlation_id", "causation_id"}) {
-    if (!metadata.contains(key) || !metadata[key].is_string()) {
-      Impl::fail(number, fmt::format("metadata needs a string \"{}\"", key));
-    }
-  }
+  if (!texts.chain_ids) Impl::fail(number, "metadata needs a string \"correlation_id\" and \"causation_id\"");
   try {
     e.recorded_at = from_iso8601(Impl::need(f, "recorded_at", "text", number).text);
   } catch (const InvalidArgument& error) {
@@ -180,7 +185,7 @@ NewEvent NdjsonReader::new_event(std::string_view line, std::int64_t number) {
   auto f = impl_->fields(line, number, {"type", "data", "metadata", "id", "schema_version"});
   NewEvent e;
   e.type = Impl::need(f, "type", "text", number).text;
-  auto [data, metadata] = impl_->texts(line);
+  auto [data, metadata, chain_ids] = impl_->texts(line);  // a new event's ids are the append's to decide
   if (f.contains("data")) e.data = impl_->strict(data, "data", number);
   if (f.contains("metadata")) {
     Impl::need(f, "metadata", "object", number);

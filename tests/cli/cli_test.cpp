@@ -484,3 +484,11 @@ TEST_CASE("tail ends with an error when its output goes away, instead of waiting
   std::ifstream(rc) >> status;
   CHECK(status == "3");  // the write error, not 124 from timeout
 }
+
+TEST_CASE("--json output of text that is not UTF-8 (here a file name) is printed with replacement characters") {
+  Cli cli;
+  cli.db = cli.dir.path() / "\xff.db";
+  auto lines = json_lines(cli.ok({"--json", "init"}));
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["db"].get<std::string>().find("\xEF\xBF\xBD.db") != std::string::npos);  // U+FFFD
+}
