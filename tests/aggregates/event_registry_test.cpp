@@ -93,6 +93,23 @@ TEST_CASE_FIXTURE(TempStore, "a payload that does not fit its type fails naming 
     CHECK_THROWS_WITH_AS(order_events().decode(stored), doctest::Contains("amount must be a 64-bit integer"),
                          InvalidArgument);
   }
+  SUBCASE("order lines whose total overflows 64 bits, or that are not positive (a hand-written append)") {
+    const char* address = R"("shipping_address":{"street":"s","city":"c","postcode":"p","country":"NO"},"currency":"NOK")";
+    for (auto [lines, problem] : {std::pair{R"({"product":"a","quantity":4611686018427387904,"unit_price":2})",
+                                            "order total does not fit in 64-bit minor units"},
+                                  {R"({"product":"a","quantity":9223372036854775807,"unit_price":1},)"
+                                   R"({"product":"b","quantity":1,"unit_price":1})",
+                                   "order total does not fit in 64-bit minor units"},
+                                  {R"({"product":"a","quantity":-1,"unit_price":100})",
+                                   "line a: quantity and unit price must be positive, got -1 and 100"},
+                                  {R"({"product":"a","quantity":1,"unit_price":0})",
+                                   "line a: quantity and unit price must be positive, got 1 and 0"}}) {
+      CAPTURE(lines);
+      std::string data = fmt::format(R"({{"order_id":"1","customer":"c","lines":[{}],{}}})", lines, address);
+      RecordedEvent stored = store_raw(store, "OrderPlaced", data, OrderPlaced::kSchemaVersion);
+      CHECK_THROWS_WITH_AS(order_events().decode(stored), doctest::Contains(problem), InvalidArgument);
+    }
+  }
   SUBCASE("a field of the wrong type") {
     RecordedEvent stored = store_raw(store, "OrderCancelled", R"({"reason":42})", 1);
     CHECK_THROWS_WITH_AS(order_events().decode(stored), doctest::Contains("event type OrderCancelled"),

@@ -95,6 +95,12 @@ TEST_CASE("place rejects an empty order, non-positive quantities or prices, and 
   check_rejected(c, "does not fit");
 }
 
+TEST_CASE("applying an OrderPlaced built in code whose total overflows is refused, not wrapped") {
+  Order order;
+  OrderPlaced placed{"1", "c-1", {{"sku-1", std::int64_t{1} << 62, 4}}, {"s", "c", "p", "NO"}, "EUR"};
+  CHECK_THROWS_WITH_AS(order.apply(placed), doctest::Contains("total does not fit in 64 bits"), InvalidArgument);
+}
+
 TEST_CASE("an order cannot be placed twice") {
   Order o = order_in(OrderState::Placed);
   CHECK_THROWS_WITH_AS(o.place(sample_order()), doctest::Contains("already placed"), CommandRejected);

@@ -22,7 +22,6 @@ void require_text(std::string_view command, std::string_view field, std::string_
 
 // The order's total in minor units; rejects non-positive amounts and totals that overflow.
 std::int64_t checked_total(const std::vector<OrderLine>& lines) {
-  std::int64_t total = 0;
   for (const OrderLine& line : lines) {
     require_text("place", "product", line.product);
     if (line.quantity <= 0) {
@@ -32,13 +31,10 @@ std::int64_t checked_total(const std::vector<OrderLine>& lines) {
       throw CommandRejected(
           fmt::format("place: unit price of {} must be positive, got {}", line.product, line.unit_price));
     }
-    std::int64_t amount = 0;
-    if (__builtin_mul_overflow(line.quantity, line.unit_price, &amount) ||
-        __builtin_add_overflow(total, amount, &total)) {
-      throw CommandRejected("place: the order total does not fit in 64-bit minor units");
-    }
   }
-  return total;
+  std::optional<std::int64_t> total = order_total(lines);
+  if (!total) throw CommandRejected("place: the order total does not fit in 64-bit minor units");
+  return *total;
 }
 
 }  // namespace
@@ -155,8 +151,10 @@ void Order::on(const OrderPlaced& e) {
   lines_ = e.lines;
   shipping_address_ = e.shipping_address;
   currency_ = e.currency;
-  total_ = 0;
-  for (const OrderLine& line : lines_) total_ += line.quantity * line.unit_price;
+  // Decoding refuses an overflowing total; an event built in code and applied directly may still carry one.
+  std::optional<std::int64_t> total = order_total(lines_);
+  if (!total) throw InvalidArgument(fmt::format("OrderPlaced {}: the order total does not fit in 64 bits", id_));
+  total_ = *total;
 }
 
 void Order::on(const StockReserved& e) {

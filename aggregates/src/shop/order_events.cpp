@@ -44,6 +44,18 @@ const aggregates::EventRegistry<OrderEvent>& order_events() {
   return registry;
 }
 
+std::optional<std::int64_t> order_total(const std::vector<OrderLine>& lines) {
+  std::int64_t total = 0;
+  for (const OrderLine& line : lines) {
+    std::int64_t amount = 0;
+    if (__builtin_mul_overflow(line.quantity, line.unit_price, &amount) ||
+        __builtin_add_overflow(total, amount, &total)) {
+      return std::nullopt;
+    }
+  }
+  return total;
+}
+
 void to_json(json& j, const OrderLine& v) {
   j = json{{"product", v.product}, {"quantity", v.quantity}, {"unit_price", v.unit_price}};
 }
@@ -51,6 +63,29 @@ void from_json(const json& j, OrderLine& v) {
   j.at("product").get_to(v.product);
   v.quantity = aggregates::strict_int64(j, "quantity");
   v.unit_price = aggregates::strict_int64(j, "unit_price");
+  if (v.quantity <= 0 || v.unit_price <= 0) {
+    throw json::other_error::create(
+        501, fmt::format("line {}: quantity and unit price must be positive, got {} and {}", v.product, v.quantity,
+                         v.unit_price),
+        &j);
+  }
+}
+void to_json(json& j, const OrderPlaced& v) {
+  j = json{{"order_id", v.order_id},
+           {"customer", v.customer},
+           {"lines", v.lines},
+           {"shipping_address", v.shipping_address},
+           {"currency", v.currency}};
+}
+void from_json(const json& j, OrderPlaced& v) {
+  j.at("order_id").get_to(v.order_id);
+  j.at("customer").get_to(v.customer);
+  j.at("lines").get_to(v.lines);
+  j.at("shipping_address").get_to(v.shipping_address);
+  j.at("currency").get_to(v.currency);
+  if (!order_total(v.lines)) {
+    throw json::other_error::create(501, "lines: the order total does not fit in 64-bit minor units", &j);
+  }
 }
 void to_json(json& j, const PaymentCaptured& v) { j = json{{"payment_id", v.payment_id}, {"amount", v.amount}}; }
 void from_json(const json& j, PaymentCaptured& v) {

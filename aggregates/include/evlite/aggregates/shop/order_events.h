@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -122,15 +123,21 @@ using OrderEvent = std::variant<OrderPlaced, StockReserved, OutOfStock, PaymentC
 // The registry of order events, with the upcasters of OrderPlaced v1→v2→v3.
 const aggregates::EventRegistry<OrderEvent>& order_events();
 
-// JSON conversions (ADL). Integers are checked strictly: 19.99 is not an amount.
+// The lines' total in minor units, or nullopt when it does not fit in 64 bits. Every line is positive (decoding
+// and Order::place refuse others), so the total also bounds the item count.
+std::optional<std::int64_t> order_total(const std::vector<OrderLine>& lines);
+
+// JSON conversions (ADL). Integers are checked strictly: 19.99 is not an amount. A line whose quantity or unit
+// price is not positive, or an OrderPlaced whose total overflows, fails to decode: no command writes one.
 void to_json(nlohmann::json& j, const OrderLine& v);
 void from_json(const nlohmann::json& j, OrderLine& v);
+void to_json(nlohmann::json& j, const OrderPlaced& v);
+void from_json(const nlohmann::json& j, OrderPlaced& v);
 void to_json(nlohmann::json& j, const PaymentCaptured& v);
 void from_json(const nlohmann::json& j, PaymentCaptured& v);
 void to_json(nlohmann::json& j, const OrderPaid& v);
 void from_json(const nlohmann::json& j, OrderPaid& v);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Address, street, city, postcode, country)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OrderPlaced, order_id, customer, lines, shipping_address, currency)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StockReserved, reservation_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OutOfStock, products)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PaymentFailed, reason)
