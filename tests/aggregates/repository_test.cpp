@@ -221,6 +221,44 @@ TEST_CASE_FIXTURE(TempStore, "a snapshot of another schema version or aggregate 
   CHECK(loaded.version == truth.version);
 }
 
+namespace {
+
+// A lighter view of the same order streams, with a snapshot JSON that an Order snapshot would also fit.
+struct OrderNotes {
+  using Event = OrderEvent;
+  static constexpr std::string_view kCategory = "order";
+  static constexpr std::string_view kSnapshotType = "order-notes";
+  static constexpr std::int32_t kSnapshotSchemaVersion = Order::kSnapshotSchemaVersion;
+  static const aggregates::EventRegistry<Event>& registry() { return order_events(); }
+  void apply(const Event& e) { note_count += std::holds_alternative<OrderNoteAdded>(e) ? 1 : 0; }
+  std::int64_t note_count = 0;
+};
+void to_json(nlohmann::json& j, const OrderNotes& n) { j = {{"note_count", n.note_count}}; }
+void from_json(const nlohmann::json& j, OrderNotes& n) { j.at("note_count").get_to(n.note_count); }
+
+}  // namespace
+
+TEST_CASE_FIXTURE(TempStore, "two aggregate types on one stream keep their snapshots apart by snapshot type") {
+  Repository<Order> orders(store, {.snapshot_every = 1000});
+  orders.execute("14", [](const Order& o) { return o.place(sample_order("14")); });
+  orders.execute("14", [](const Order& o) { return o.add_note("fragile"); });
+  // An Order snapshot claiming 7 notes: the view must not take it for its own.
+  nlohmann::json order_state = orders.load("14").state;
+  order_state["note_count"] = 7;
+  store.save_snapshot({.stream_id = "order-14", .version = StreamVersion{2}, .type = "order",
+                       .schema_version = Order::kSnapshotSchemaVersion, .state = order_state.dump()});
+  Repository<OrderNotes> notes(store, {.snapshot_every = 1});
+  CHECK(orders.load("14").state.note_count() == 7);
+  CHECK(notes.load("14").state.note_count == 1);
+  // The view's own snapshots are stored under its type.
+  notes.execute("14", [](const OrderNotes&) { return std::vector<OrderEvent>{OrderNoteAdded{"second"}}; });
+  notes.flush_snapshots();
+  auto snapshot = store.load_snapshot("order-14");
+  REQUIRE(snapshot);
+  CHECK(snapshot->type == "order-notes");
+  CHECK(notes.load("14").state.note_count == 2);
+}
+
 TEST_CASE_FIXTURE(TempStore, "a snapshot is used: its state stands in for the events it covers") {
   Repository<Order> orders(store, {.snapshot_every = 1000});
   orders.execute("12", [](const Order& o) { return o.place(sample_order("12")); });

@@ -15,6 +15,10 @@
 // loads, before replay, so that commands can refuse to act for another id (placing order 7 in stream
 // order-1 would file it under the wrong key in every read model).
 //
+// Optionally `static constexpr std::string_view kSnapshotType`: the type its snapshots are stored under,
+// kCategory if absent. Two aggregate types that read the same streams (an order and a lighter order view)
+// need distinct ones, or each would read the other's snapshots.
+//
 // Thread safety: aggregates are plain values.
 #pragma once
 
@@ -39,6 +43,16 @@ concept Aggregate = std::default_initializable<A> && std::copyable<A> &&
                       j = a;
                       j.get<A>();
                     };
+
+// The type this aggregate's snapshots are stored and recognised under.
+template <Aggregate A>
+constexpr std::string_view snapshot_type() {
+  if constexpr (requires { A::kSnapshotType; }) {
+    return A::kSnapshotType;
+  } else {
+    return A::kCategory;
+  }
+}
 
 // A command broke a rule of the aggregate (paying twice, shipping an unpaid order …). No event was
 // appended.

@@ -152,7 +152,7 @@ class Repository {
   Loaded<A> from_snapshot(const std::string& stream, StreamVersion at_most) const {
     if (options_.snapshot_every <= 0) return {};
     auto snapshot = store_.load_snapshot(stream);
-    if (!snapshot || snapshot->type != A::kCategory || snapshot->schema_version != A::kSnapshotSchemaVersion ||
+    if (!snapshot || snapshot->type != snapshot_type<A>() || snapshot->schema_version != A::kSnapshotSchemaVersion ||
         snapshot->version > at_most) {
       return {};
     }
@@ -167,7 +167,7 @@ class Repository {
   void maybe_snapshot(const std::string& stream, StreamVersion before, const Loaded<A>& after) {
     std::int64_t every = options_.snapshot_every;
     if (every <= 0 || before.value / every == after.version.value / every) return;
-    snapshots_->enqueue(Snapshot{.stream_id = stream, .version = after.version, .type = std::string(A::kCategory),
+    snapshots_->enqueue(Snapshot{.stream_id = stream, .version = after.version, .type = std::string(snapshot_type<A>()),
                                  .schema_version = A::kSnapshotSchemaVersion,
                                  .state = nlohmann::json(after.state).dump()});
   }
