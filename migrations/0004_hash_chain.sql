@@ -4,7 +4,7 @@
 --
 -- The update trigger is lifted only inside this transaction, for the engine to fill in the hashes of the
 -- events stored before it; a store created by this version never has an event without one.
-DROP TRIGGER events_are_append_only_update;
+DROP TRIGGER IF EXISTS events_are_append_only_update;
 ALTER TABLE events ADD COLUMN hash BLOB;
 -- step: fill_hash_chain
 CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events

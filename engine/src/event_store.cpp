@@ -88,11 +88,7 @@ EventStore EventStore::open(const std::filesystem::path& path, const Options& op
     if (options.read_only) {
       SQLite::Database db(impl->path_text, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
       detail::set_busy_timeout(db, options.busy_timeout);  // its first read may meet a writer's recovery
-      impl->schema_version = detail::stored_schema_version(db, path);
-      if (impl->schema_version < detail::latest_schema_version()) {
-        throw SchemaError(impl->path_text, fmt::format("schema version {} needs migrating to {}; open it for writing once",
-                                                       impl->schema_version, detail::latest_schema_version()));
-      }
+      impl->schema_version = detail::current_schema_version(db, path);
       detail::configure(db, options, detail::Role::Reader);
       impl->writer = std::make_unique<detail::Connection>(std::move(db));
       return;

@@ -97,6 +97,17 @@ int stored_schema_version(SQLite::Database& db, const std::filesystem::path& pat
   return found.user_version;
 }
 
+int current_schema_version(SQLite::Database& db, const std::filesystem::path& path) {
+  int latest = latest_schema_version();
+  FileIdentity found = identify(db, path);
+  check_identity(found, path, latest);
+  if (found.user_version < latest) {
+    throw SchemaError(path.string(), fmt::format("schema version {} needs migrating to {}; open it for writing once",
+                                                 found.user_version, latest));
+  }
+  return found.user_version;
+}
+
 int open_schema(SQLite::Database& db, const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
   const auto& all = migrations();
   int latest = latest_schema_version();

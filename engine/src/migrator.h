@@ -21,6 +21,10 @@ int open_schema(SQLite::Database& db, const std::filesystem::path& path, std::ch
 // The schema version of the store `db` is open on, without changing anything; SchemaError as above.
 int stored_schema_version(SQLite::Database& db, const std::filesystem::path& path);
 
+// For a read-only open: the schema version of the store `db` is open on, which must be the latest. Throws
+// SchemaError as open_schema does, and also for an older store, which only a writable open can migrate.
+int current_schema_version(SQLite::Database& db, const std::filesystem::path& path);
+
 // The version the last compiled-in migration brings a store to.
 int latest_schema_version();
 

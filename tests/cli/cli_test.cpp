@@ -379,21 +379,45 @@ TEST_CASE("the store defaults to $EVLITE_DB") {
   CHECK(json_lines(cli.ok({"--json", "all"})).size() == 1);
 }
 
-TEST_CASE("read commands on a missing store fail naming it and create nothing, and never migrate or write") {
+// Every command that only reads: it opens the store read-only.
+const std::vector<std::vector<std::string>> kReadCommands = {
+    {"read", "order-1"}, {"all"},    {"streams"},           {"stats"},   {"verify"},
+    {"export"},          {"view", "inventory"}, {"projections", "status"}, {"replay", "order-1"}};
+
+TEST_CASE("read commands on a missing store fail naming it and create nothing") {
   Cli cli;
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"read", "order-1"}, {"all"}, {"streams"}, {"stats"}, {"verify"}, {"export"}, {"view", "inventory"},
-           {"projections", "status"}, {"replay", "order-1"}}) {
+  for (const std::vector<std::string>& args : kReadCommands) {
     CAPTURE(args.front());
     ProgramResult r = cli.run(args);
     CHECK(r.status == 3);
     check_one_line_error(r, "no store here");
     CHECK_FALSE(std::filesystem::exists(cli.db));
   }
-  // An existing store is read without a write: its schema version and its bytes stay as they were.
+}
+
+TEST_CASE("read commands read an existing store without writing to it, and refuse one newer than the code") {
+  Cli cli;
   cli.ok({"append", "order-1", "OrderNoted", R"({"note":"x"})"});
-  cli.ok({"read", "order-1"});
-  CHECK(cli.ok({"all"}).find("OrderNoted") != std::string::npos);
+  const std::string before = file_bytes(cli.db);
+  for (const std::vector<std::string>& args : {kReadCommands[0], kReadCommands[1], kReadCommands[2],
+                                               kReadCommands[3], kReadCommands[4], kReadCommands[5]}) {
+    CAPTURE(args.front());
+    cli.ok(args);
+  }
+  CHECK(file_bytes(cli.db) == before);
+
+  {
+    SQLite::Database raw(cli.db.string(), SQLite::OPEN_READWRITE);
+    raw.exec(fmt::format("PRAGMA user_version = {}", EventStore::latest_schema_version() + 1));
+  }
+  const std::string newer = file_bytes(cli.db);
+  for (const std::vector<std::string>& args : kReadCommands) {
+    CAPTURE(args.front());
+    ProgramResult r = cli.run(args);
+    CHECK(r.status == 3);
+    check_one_line_error(r, "newer than this evlite supports");
+  }
+  CHECK(file_bytes(cli.db) == newer);
 }
 
 TEST_CASE("numbers are plain decimal: a leading zero is not octal, and hex, negative and out-of-range values are refused") {

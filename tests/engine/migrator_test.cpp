@@ -24,11 +24,6 @@ using namespace evlite::testing;
 
 namespace {
 
-std::string file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 void write_file(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << bytes;
@@ -40,11 +35,13 @@ void check_refused_and_unchanged(const std::filesystem::path& path) {
   const std::string before = file_bytes(path);
   REQUIRE_FALSE(before.empty());
 
-  auto error = thrown<SchemaError>([&] { EventStore::open(path); });
-
-  REQUIRE(error.has_value());
-  CHECK(error->path() == path.string());
-  CHECK(std::string(error->what()).find(path.string()) != std::string::npos);
+  for (bool read_only : {false, true}) {
+    CAPTURE(read_only);
+    auto error = thrown<SchemaError>([&] { EventStore::open(path, {.read_only = read_only}); });
+    REQUIRE(error.has_value());
+    CHECK(error->path() == path.string());
+    CHECK(std::string(error->what()).find(path.string()) != std::string::npos);
+  }
   const bool unchanged = file_bytes(path) == before;
   CHECK(unchanged);
   const std::filesystem::path wal = path.string() + "-wal";

@@ -90,26 +90,33 @@ TEST_CASE_FIXTURE(TempStore, "the CLI offers no way to change or remove an event
 }
 
 TEST_CASE("a store made before the hash chain gets one on open, and is then checked like any other") {
-  TempDir dir;
-  auto db = dir.path() / "old.db";
-  {
+  for (bool update_trigger_dropped : {false, true}) {  // dropped by hand in the sqlite3 shell, say
+    CAPTURE(update_trigger_dropped);
+    TempDir dir;
+    auto db = dir.path() / "old.db";
+    {
+      EventStore store = EventStore::open(db);
+      fill(store, 12);
+    }
+    {  // Back to schema 3, as a store written by the version before the chain.
+      SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+      raw.exec("DROP TRIGGER events_are_append_only_update");
+      raw.exec("ALTER TABLE events DROP COLUMN hash");
+      if (!update_trigger_dropped) {
+        raw.exec("CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events BEGIN "
+                 "SELECT RAISE(ABORT, 'evlite: events are append-only; UPDATE is not allowed'); END");
+      }
+      raw.exec("PRAGMA user_version = 3");
+    }
+    CHECK(EventStore::schema_version_of(db) == 3);
     EventStore store = EventStore::open(db);
-    fill(store, 12);
-  }
-  {  // Back to schema 3, as a store written by the version before the chain.
+    CHECK(store.schema_version() == EventStore::latest_schema_version());
+    CHECK(store.verify().ok());
+    store.append("order-9", ExpectedVersion::any(), {make_event()});
+    CHECK(store.verify().ok());
     SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
-    raw.exec("DROP TRIGGER events_are_append_only_update");
-    raw.exec("ALTER TABLE events DROP COLUMN hash");
-    raw.exec("CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events BEGIN "
-             "SELECT RAISE(ABORT, 'evlite: events are append-only; UPDATE is not allowed'); END");
-    raw.exec("PRAGMA user_version = 3");
+    CHECK_THROWS(raw.exec("UPDATE events SET data = '{}' WHERE position = 1"));  // the trigger is back
+    shell(db).exec("UPDATE events SET stream_id = 'order-7' WHERE position = 1");
+    CHECK_FALSE(store.verify().ok());
   }
-  CHECK(EventStore::schema_version_of(db) == 3);
-  EventStore store = EventStore::open(db);
-  CHECK(store.schema_version() == EventStore::latest_schema_version());
-  CHECK(store.verify().ok());
-  store.append("order-9", ExpectedVersion::any(), {make_event()});
-  CHECK(store.verify().ok());
-  shell(db).exec("UPDATE events SET stream_id = 'order-7' WHERE position = 1");
-  CHECK_FALSE(store.verify().ok());
 }
