@@ -41,14 +41,15 @@ test-tsan: setup
 	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -E "installed evlite package"
 
 # Tests that take over a minute: the crash test with many more kills, and the libFuzzer target (built with
-# clang, which setup does not install: without it the fuzzer is skipped with a note).
+# clang, which setup does not install: without it the fuzzer is skipped with a note). The fuzzer writes
+# what it finds into its corpus directory, so each run starts again from the checked-in corpus.
 test-long: build
 	EVLITE_CRASH_ROUNDS=$(CRASH_ROUNDS) $(BUILD)/tests/evlite_reliability_tests -tc="a writer killed*"
 	@if command -v clang++ >/dev/null 2>&1; then \
 	  cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DEVLITE_FUZZ=ON -DEVLITE_BUILD_TESTS=OFF -DEVLITE_SANITIZE=ON && \
 	  cmake --build $(FUZZ_BUILD) -j $(JOBS) --target evlite_fuzz && \
-	  mkdir -p $(FUZZ_BUILD)/corpus && cp tests/fuzz/corpus/* $(FUZZ_BUILD)/corpus/ && \
+	  rm -rf $(FUZZ_BUILD)/corpus && mkdir -p $(FUZZ_BUILD)/corpus && cp tests/fuzz/corpus/* $(FUZZ_BUILD)/corpus/ && \
 	  $(FUZZ_BUILD)/tests/fuzz/evlite_fuzz -seed=1 -runs=$(FUZZ_RUNS) -max_len=4096 $(FUZZ_BUILD)/corpus; \
 	else echo "test-long: clang++ not installed; the libFuzzer target is skipped"; fi
 

@@ -17,7 +17,7 @@ constexpr const char* kFooter = R"(Exit status:
   3  store, schema or I/O error (and verify finding a problem)
 
 Examples:
-  evlite --db shop.db append order-42 OrderPlaced '{"customer":"c-7"}' --expected-version no-stream
+  evlite --db notes.db append note-1 Noted '{"text":"call the supplier"}' --expected-version no-stream
   evlite --db shop.db read order-42 --json
   evlite --db shop.db view inventory
 Run 'evlite COMMAND --help' for a command's options.)";

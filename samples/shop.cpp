@@ -7,10 +7,12 @@
 // second and the time from OrderPlaced to OrderShipped. A second run on the same file continues from what
 // is stored: stock is topped up, new orders get new ids, the read models keep their history.
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -56,25 +58,47 @@ void receive_stock(EventStore& store) {
 }
 
 // Customers place orders in parallel; every cancel_every-th order is cancelled by its customer at once
-// (it may already be on its way, then the cancellation is refused like in any shop).
+// (it may already be on its way, then the cancellation is refused like in any shop). Order numbers start
+// at `first_number`; a number another shop on this file took meanwhile is skipped. Each order's contents
+// come from its own number, so the same numbers give the same orders whatever the threads do.
 std::vector<std::string> place_orders(EventStore& store, const Settings& s, std::int64_t first_number) {
-  aggregates::Repository<shop::Order> orders(store);
-  std::vector<std::string> ids(static_cast<std::size_t>(s.orders));
-  std::atomic<int> next = 0;
-  auto customer = [&](int thread) {
-    std::mt19937 random(static_cast<unsigned>(thread) * 7919u + 17u);
-    for (int i; (i = next++) < s.orders;) {
-      std::string id = std::to_string(first_number + i);
+  // Retries generously: the reactions work on the same order streams, and a cancel may race them.
+  aggregates::Repository<shop::Order> orders(store, {.max_attempts = 50});
+  std::mutex mutex;
+  std::vector<std::string> ids;            // Guarded by mutex
+  std::exception_ptr first_error;          // Guarded by mutex
+  std::atomic<std::int64_t> next = first_number;
+  std::atomic<int> claimed = 0;
+  // Places one order under the next free number; returns that number.
+  auto place_one = [&] {
+    for (;;) {
+      std::int64_t number = next++;
+      std::string id = std::to_string(number);
+      std::mt19937 random(static_cast<unsigned>(number) * 7919u + 17u);
       shop::PlaceOrder command{.order_id = id,
                                .customer = fmt::format("customer-{}", random() % 40),
-                               .shipping_address = {"12 Harbour Road", "Leith", "EH6 6LX", i % 3 ? "GB" : "FR"}};
+                               .shipping_address = {"12 Harbour Road", "Leith", "EH6 6LX", number % 3 ? "GB" : "FR"}};
       for (unsigned line = 0, lines = 1 + random() % 3; line < lines; ++line) {
         command.lines.push_back({product(static_cast<int>(random() % kProducts)),
                                  static_cast<std::int64_t>(1 + random() % 3), 499 + 250 * line});
       }
-      orders.execute(id, [&](const shop::Order& o) { return o.place(command); });
-      ids[static_cast<std::size_t>(i)] = id;
-      if (s.cancel_every > 0 && i % s.cancel_every == s.cancel_every - 1) {
+      bool taken = false;
+      orders.execute(id, [&](const shop::Order& o) -> std::vector<shop::OrderEvent> {
+        taken = o.state() != shop::OrderState::None;
+        return taken ? std::vector<shop::OrderEvent>{} : o.place(command);
+      });
+      if (!taken) return number;
+    }
+  };
+  auto customer = [&] {
+    while (claimed++ < s.orders) {
+      std::int64_t number = place_one();
+      std::string id = std::to_string(number);
+      {
+        std::lock_guard lock(mutex);
+        ids.push_back(id);
+      }
+      if (s.cancel_every > 0 && number % s.cancel_every == 0) {
         try {
           orders.execute(id, [](const shop::Order& o) { return o.cancel("customer changed their mind"); });
         } catch (const aggregates::CommandRejected&) {
@@ -82,21 +106,54 @@ std::vector<std::string> place_orders(EventStore& store, const Settings& s, std:
       }
     }
   };
+  // An exception must not end a thread (that would terminate the process): the first is rethrown here.
   std::vector<std::thread> threads;
-  for (int t = 0; t < s.threads; ++t) threads.emplace_back(customer, t);
+  for (int t = 0; t < s.threads; ++t) {
+    threads.emplace_back([&] {
+      try {
+        customer();
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!first_error) first_error = std::current_exception();
+        claimed = s.orders;  // the others stop too
+      }
+    });
+  }
   for (auto& t : threads) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+  std::sort(ids.begin(), ids.end(), [](const std::string& a, const std::string& b) { return std::stoll(a) < std::stoll(b); });
   return ids;
 }
 
-// Order numbers continue where the stored orders end, so a second run adds orders rather than colliding.
-std::int64_t orders_so_far(const EventStore& store) {
-  std::int64_t count = 0;
+// The highest stored order number, so that a second run goes on after it.
+std::int64_t last_order_number(const EventStore& store) {
+  std::int64_t last = 0;
   StreamList page{.category = std::string(shop::Order::kCategory)};
   for (std::vector<StreamInfo> streams; !(streams = store.list_streams(page)).empty();) {
-    count += static_cast<std::int64_t>(streams.size());
+    for (const StreamInfo& stream : streams) {
+      std::string_view number = std::string_view(stream.stream_id).substr(shop::Order::kCategory.size() + 1);
+      if (!number.empty() && number.size() < 18 && std::all_of(number.begin(), number.end(), ::isdigit)) {
+        last = std::max<std::int64_t>(last, std::stoll(std::string(number)));
+      }
+    }
     page.after = streams.back().stream_id;
   }
-  return count;
+  return last;
+}
+
+// Waits until every consumer of `runner` has reached `head`. A faulted one will not: its fault is thrown
+// (its wait_for returns at once, so waiting on would only spin).
+template <class Runner>
+void wait_for_all(const Runner& runner, Position head) {
+  for (const auto& consumer : runner.status()) {
+    while (!runner.wait_for(consumer.name, head, 1s)) {
+      for (const auto& now : runner.status()) {
+        if (now.name == consumer.name && now.state == projections::ProjectionState::Faulted) {
+          throw ProjectionFaulted(now.name, now.error_position, now.error);
+        }
+      }
+    }
+  }
 }
 
 // Settled: every reaction and projection has reached the head, and the head stopped moving.
@@ -104,14 +161,8 @@ void wait_until_settled(const EventStore& store, const projections::ReactionRunn
                         const projections::ProjectionRunner& projections) {
   for (;;) {
     Position head = store.head_position();
-    for (const auto& s : reactions.status()) {
-      while (!reactions.wait_for(s.name, head, 1s)) {
-      }
-    }
-    for (const auto& s : projections.status()) {
-      while (!projections.wait_for(s.name, head, 1s)) {
-      }
-    }
+    wait_for_all(reactions, head);
+    wait_for_all(projections, head);
     if (store.head_position() == head) return;
   }
 }
@@ -206,16 +257,12 @@ int main(int argc, char** argv) {
     projections.start();
 
     auto start = std::chrono::steady_clock::now();
-    std::vector<std::string> ids = place_orders(store, s, orders_so_far(store) + 1);
+    std::vector<std::string> ids = place_orders(store, s, last_order_number(store) + 1);
     wait_until_settled(store, reactions, projections);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    for (const auto& status : reactions.status()) {
-      if (status.state == projections::ProjectionState::Faulted) {
-        throw ProjectionFaulted(status.name, status.error_position, status.error);
-      }
-    }
     print_report(store, ids, seconds);
-    fmt::print("\nLook around: evlite --db {} view inventory | view shipping | view orders | stats | verify\n", s.db);
+    fmt::print("\nLook around with the CLI (build/cli/evlite): evlite --db {} view inventory | view shipping | "
+               "view orders | stats | verify\n", s.db);
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "shop: {}\n", e.what());

@@ -41,8 +41,8 @@ std::vector<NewEvent> events_of(const AppendArgs& args) {
 
 Command append_command() {
   return {"append", "append events to a stream, atomically, if the expected version holds",
-          "evlite append order-42 OrderPlaced '{\"customer\":\"c-7\"}' --expected-version no-stream\n"
-          "  evlite append order-42 --file events.ndjson   (lines: {\"type\":…,\"data\":…,\"metadata\":…,\"id\":…})",
+          "evlite append note-1 Noted '{\"text\":\"call the supplier\"}' --expected-version no-stream\n"
+          "  evlite append note-1 --file events.ndjson   (lines: {\"type\":…,\"data\":…,\"metadata\":…,\"id\":…})",
           [](CLI::App& app) -> Runner {
             auto args = std::make_shared<AppendArgs>();
             app.add_option("STREAM", args->stream, "the stream to append to, e.g. order-42")->required();
