@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <thread>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -152,6 +153,50 @@ TEST_CASE_FIXTURE(TempStore, "an idempotent retry and a duplicate id inside a gr
   CHECK(fresh.has_value());
   CHECK(store.stream_version("elsewhere") == StreamVersion{0});
   CHECK(store.stream_version("once") == StreamVersion{1});
+}
+
+TEST_CASE_FIXTURE(TempStore, "appends to one stream inside one group see each other, and a twice-sent append is stored once") {
+  ForeignWriter foreign(db_path);
+  std::thread leader([&] { store.append("lead", ExpectedVersion::any(), {make_event()}); });
+  REQUIRE(wait_for_queue(store, 1));
+  // Two creators of "x" race; an Any append joins them; the same new event is sent twice to "y".
+  NewEvent twice = event_with_id(test_uuid(7), "Twice", R"({"n":7})");
+  std::vector<std::optional<AppendResult>> creators(2), twice_results(2);
+  std::optional<AppendResult> joiner;
+  std::atomic<int> creators_refused = 0;
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        creators[i] = store.append("x", ExpectedVersion::no_stream(), {make_event("Created")});
+      } catch (const WrongExpectedVersion&) {
+        ++creators_refused;
+      }
+    });
+    threads.emplace_back([&, i] { twice_results[i] = store.append("y", ExpectedVersion::any(), {twice}); });
+  }
+  threads.emplace_back([&] { joiner = store.append("x", ExpectedVersion::any(), {make_event("Joined")}); });
+  REQUIRE(wait_for_queue(store, 6));
+  auto before = store.write_stats();
+  foreign.release();
+  leader.join();
+  for (auto& t : threads) t.join();
+  CHECK(store.write_stats().transactions - before.transactions == 1);
+
+  CHECK(creators_refused == 1);  // exactly one created "x"
+  REQUIRE(joiner.has_value());
+  CHECK(store.stream_version("x") == StreamVersion{2});
+  auto x = store.read_stream("x").drain();
+  REQUIRE(x.size() == 2);
+  CHECK(x[0].version == StreamVersion{1});
+  CHECK(x[1].version == StreamVersion{2});
+  // The twice-sent append: both callers succeed with the one stored event.
+  REQUIRE(twice_results[0].has_value());
+  REQUIRE(twice_results[1].has_value());
+  CHECK(*twice_results[0] == *twice_results[1]);
+  CHECK(store.stream_version("y") == StreamVersion{1});
+  CHECK(store.head_position() == Position{4});
+  CHECK(store.verify().ok());
 }
 
 TEST_CASE_FIXTURE(TempStore, "sixteen threads appending one event each commit in fewer transactions than appends") {
