@@ -1,5 +1,7 @@
 // The physical limit: the same work done with the plain sqlite3 C API, on the same schema (the store's own
-// migrations), pragmas, id scheme (UUIDv7) and rows, with none of evlite's checks. Every workload's ratio is
+// migrations), pragmas, id scheme (UUIDv7) and rows (a 32-byte hash included, not computed), with none of
+// evlite's checks. SQLite checkpoints inline, as it does by default; evlite's background checkpointer is
+// part of what is measured, and both sides' timings end with the close that checkpoints what is left. Every workload's ratio is
 // measured against one of these, in the same run.
 #pragma once
 
@@ -30,14 +32,19 @@ struct RawAppend {
   bool full_sync = false;  // synchronous=FULL, else NORMAL
 };
 
-// Writes `append` into `file`, which must hold the evlite schema. Returns seconds.
+// Writes `append` into `file`, which must hold the evlite schema. Returns seconds, up to and including the
+// close that copies the WAL into the file.
 double raw_append(const std::filesystem::path& file, const RawAppend& append, const Payload& payload);
 
 // Scans every event in position order copying the columns a RecordedEvent holds; with `decode`, also
 // parses each data text with nlohmann/json. Returns seconds.
 double raw_scan(const std::filesystem::path& file, bool decode);
 
-// Milliseconds to read one stream's events (all columns copied), for each of `streams`, in order.
+// Events in each stream that read_stream reads.
+inline constexpr std::size_t kStreamEvents = 1000;
+
+// Milliseconds to read one stream's events (all columns copied), for each of `streams`, in order. Each must
+// hold kStreamEvents events.
 std::vector<double> raw_read_streams(const std::filesystem::path& file, const std::vector<std::string>& streams);
 
 }  // namespace evlite::bench

@@ -4,8 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -31,13 +33,18 @@ double median(std::vector<double> v) {
 }
 
 // A shop's history: orders placed, reserved, paid, ready and shipped, with the inventory allocations and
-// dispatches beside them, bulk-loaded in large transactions.
-void write_shop_history(EventStore& store, std::int64_t events) {
+// dispatches beside them, bulk-loaded in large transactions. Each event carries `metadata`, as a command's
+// context stamps it. Adds the data and metadata bytes written to `bytes`.
+void write_shop_history(EventStore& store, std::int64_t events, const std::string& metadata, RebuildFigures& bytes) {
   using namespace evlite::shop;
   std::vector<StreamAppend> batch;
   std::int64_t written = 0;
   auto add = [&](const std::string& stream, auto event, const auto& registry) {
-    batch.push_back({stream, ExpectedVersion::any(), {registry.encode(event)}});
+    NewEvent encoded = registry.encode(event);
+    encoded.metadata = metadata;
+    bytes.data_bytes += static_cast<double>(encoded.data.size());
+    bytes.metadata_bytes += static_cast<double>(encoded.metadata.size());
+    batch.push_back({stream, ExpectedVersion::any(), {std::move(encoded)}});
     ++written;
   };
   for (int product = 0; product < 100; ++product) {
@@ -68,6 +75,20 @@ void write_shop_history(EventStore& store, std::int64_t events) {
 
 }  // namespace
 
+void reset_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5" << std::flush;
+  if (!clear) throw std::runtime_error("cannot reset the peak RSS (/proc/self/clear_refs)");
+}
+
+double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;
+  }
+  throw std::runtime_error("no VmHWM in /proc/self/status");
+}
+
 Payload shop_payload() {
   return {R"({"customer":"customer-0042","lines":[{"product":"sku-1001","quantity":2,"unit_price":1999},)"
           R"({"product":"sku-2002","quantity":1,"unit_price":4999}],"shipping_address":{"street":"12 Harbour Road",)"
@@ -76,24 +97,26 @@ Payload shop_payload() {
 }
 
 double append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_call, Synchronous sync,
-              const Payload& payload) {
-  auto store = EventStore::open(file, {.synchronous = sync});
+              const Payload& payload, int streams) {
+  std::optional<EventStore> store(EventStore::open(file, {.synchronous = sync}));
   std::vector<NewEvent> batch(static_cast<std::size_t>(per_call),
                               NewEvent{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata});
-  std::vector<std::int64_t> versions(1000, 0);
-  std::vector<std::string> streams;
-  for (int i = 0; i < 1000; ++i) streams.push_back(fmt::format("order-{}", i));
+  std::vector<std::int64_t> versions(static_cast<std::size_t>(streams), 0);
+  std::vector<std::string> names;
+  for (int i = 0; i < streams; ++i) names.push_back(fmt::format("order-{}", i));
   auto start = std::chrono::steady_clock::now();
   for (std::int64_t done = 0, round = 0; done < events; done += per_call, ++round) {
-    auto s = static_cast<std::size_t>(round % 1000);
-    versions[s] = store.append(streams[s], ExpectedVersion::exact(versions[s]), batch).version.value;
+    auto s = static_cast<std::size_t>(round % streams);
+    versions[s] = store->append(names[s], ExpectedVersion::exact(versions[s]), batch).version.value;
   }
+  store.reset();
   return since(start);
 }
 
 double append_concurrent(const std::filesystem::path& file, int threads, std::int64_t per_thread,
                          const Payload& payload, double* average_group) {
-  auto store = EventStore::open(file, {.synchronous = Synchronous::Full});
+  std::optional<EventStore> opened(EventStore::open(file, {.synchronous = Synchronous::Full}));
+  EventStore& store = *opened;
   std::vector<std::thread> workers;
   auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < threads; ++t) {
@@ -104,8 +127,9 @@ double append_concurrent(const std::filesystem::path& file, int threads, std::in
     });
   }
   for (auto& w : workers) w.join();
-  double seconds = since(start);
   auto stats = store.write_stats();
+  opened.reset();
+  double seconds = since(start);
   *average_group = static_cast<double>(stats.appends) / static_cast<double>(std::max<std::int64_t>(1, stats.transactions));
   return seconds;
 }
@@ -164,20 +188,24 @@ double read_all(const std::filesystem::path& file, bool decode) {
 
 std::vector<double> read_streams(const std::filesystem::path& file, const std::vector<std::string>& streams) {
   auto store = EventStore::open(file);
-  std::vector<double> ms;
-  for (const auto& stream : streams) {
+  auto read_one = [&](const std::string& stream) {
     auto start = std::chrono::steady_clock::now();
     auto events = store.read_stream(stream).drain();
-    ms.push_back(since(start) * 1000.0);
-  }
+    double ms = since(start) * 1000.0;
+    if (events.size() != kStreamEvents) throw std::runtime_error(fmt::format("read {} events of {}", events.size(), stream));
+    return ms;
+  };
+  read_one(streams.front());  // the first read opens a reader connection and prepares its statement
+  std::vector<double> ms;
+  for (const auto& stream : streams) ms.push_back(read_one(stream));
   return ms;
 }
 
-double order_load_ms(const std::filesystem::path& file, int events, bool snapshot) {
+LoadFigures order_load(const std::filesystem::path& file, int events, aggregates::RepositoryOptions options) {
   using namespace evlite::shop;
   EventStore store = EventStore::open(file, {.synchronous = Synchronous::Normal});
-  aggregates::Repository<Order> orders(store, {.snapshot_every = snapshot ? 1'000'000 : 0});
-  std::string id = fmt::format("{}-{}", events, snapshot);
+  aggregates::Repository<Order> orders(store, options);
+  std::string id = std::to_string(events);
   auto order = orders.execute(id, [&](const Order& o) {
     return o.place({.order_id = id, .customer = "c-1", .lines = {{"sku-1", 1, 100}},
                     .shipping_address = {"1 Road", "Town", "12345", "GB"}});
@@ -186,55 +214,75 @@ double order_load_ms(const std::filesystem::path& file, int events, bool snapsho
   for (int done = 1; done < events; done += 1000) {
     order = orders.save(id, order, std::vector<OrderEvent>(notes.begin(), notes.begin() + std::min(1000, events - done)));
   }
-  if (snapshot) {
-    store.save_snapshot({.stream_id = orders.stream_of(id), .version = order.version, .type = "order",
-                         .schema_version = Order::kSnapshotSchemaVersion, .state = nlohmann::json(order.state).dump()});
-  }
+  orders.flush_snapshots();
   std::vector<double> times;
+  reset_peak_rss();
   for (int rep = 0; rep < 21; ++rep) {
     auto start = std::chrono::steady_clock::now();
     auto loaded = orders.load(id);
     times.push_back(since(start) * 1000.0);
     if (loaded.version != order.version) throw std::runtime_error("aggregate_load: loaded the wrong version");
   }
-  return median(times);
+  return {median(times), peak_rss_mb()};
 }
 
-RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_t events) {
+RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_t events, const std::string& metadata) {
+  RebuildFigures figures;
   EventStore store = EventStore::open(file, {.synchronous = Synchronous::Normal});
-  write_shop_history(store, events);
+  write_shop_history(store, events, metadata, figures);
   std::int64_t total = store.head_position().value;
+  figures.events = total;
+  figures.data_bytes /= static_cast<double>(total);
+  figures.metadata_bytes /= static_cast<double>(total);
   projections::ProjectionRunner runner(store);
   for (auto& p : shop::shop_projections()) runner.add(p);
   runner.run_until_caught_up();  // the read models as they stand before the rebuild
 
+  using Clock = std::chrono::steady_clock;
   std::atomic<bool> done = false;
-  double longest = 0;
-  std::int64_t appends = 0;
+  std::vector<std::pair<Clock::time_point, double>> appends;  // start, milliseconds
   std::thread appender([&] {
     while (!done) {
-      auto start = std::chrono::steady_clock::now();
+      auto start = Clock::now();
       store.append("note-1", ExpectedVersion::any(), {{.type = "Noted"}});
-      longest = std::max(longest, since(start) * 1000.0);
-      ++appends;
+      appends.emplace_back(start, since(start) * 1000.0);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));  // pacing a load generator
     }
   });
-  auto start = std::chrono::steady_clock::now();
+  reset_peak_rss();
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::minutes(10);
   runner.start();
   std::map<std::string, std::int64_t> before;
   for (auto& s : runner.status()) before[s.name] = s.generation;
   for (auto& [name, generation] : before) runner.rebuild(name);
   for (auto& [name, generation] : before) {
     while (runner.status(name).generation == generation || !runner.wait_for(name, Position{total}, std::chrono::milliseconds(50))) {
+      auto status = runner.status(name);
+      if (status.state == projections::ProjectionState::Faulted) {
+        done = true;
+        appender.join();
+        throw std::runtime_error(fmt::format("projection {} faulted during the rebuild: {}", name, status.error));
+      }
+      if (Clock::now() > deadline) {
+        done = true;
+        appender.join();
+        throw std::runtime_error(fmt::format("projection {} did not finish rebuilding in 10 minutes", name));
+      }
+      // Not swapped in yet: block a while (returns at once on a fault) rather than spin on status().
       runner.wait_for(name, Position{std::numeric_limits<std::int64_t>::max()}, std::chrono::milliseconds(20));
     }
   }
-  RebuildFigures figures{total, since(start), 0, 0};
+  auto end = Clock::now();
+  figures.seconds = std::chrono::duration<double>(end - start).count();
+  figures.peak_rss_mb = peak_rss_mb();
   done = true;
   appender.join();
-  figures.longest_append_ms = longest;
-  figures.appends = appends;
+  for (auto& [began, ms] : appends) {
+    if (began < start || began > end) continue;
+    figures.longest_append_ms = std::max(figures.longest_append_ms, ms);
+    ++figures.appends;
+  }
   return figures;
 }
 

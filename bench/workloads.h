@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "baseline.h"
+#include "evlite/aggregates/repository.h"
 #include "evlite/engine/options.h"
 
 namespace evlite::bench {
@@ -15,11 +16,18 @@ namespace evlite::bench {
 // ~250 bytes of order data and ~130 bytes of metadata, as a shop's OrderPlaced would carry.
 Payload shop_payload();
 
-// Appends `events` events, `per_call` per append, round robin over 1000 streams with Exact expectations.
-double append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_call, Synchronous sync,
-              const Payload& payload);
+// Peak resident memory since the last reset (Linux: VmHWM, reset to the current RSS by writing 5 to
+// /proc/self/clear_refs). The reset throws where the kernel cannot do it, rather than report an earlier peak.
+void reset_peak_rss();
+double peak_rss_mb();
 
-// `threads` threads appending one event per call (Exact on a stream of their own), FULL durability.
+// Appends `events` events, `per_call` per append, round robin over `streams` streams with Exact
+// expectations. Seconds, up to and including the store's close (which checkpoints what is left).
+double append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_call, Synchronous sync,
+              const Payload& payload, int streams = 1000);
+
+// `threads` threads appending one event per call (Exact on a stream of their own), FULL durability;
+// seconds up to and including the close.
 double append_concurrent(const std::filesystem::path& file, int threads, std::int64_t per_thread,
                          const Payload& payload, double* average_group);
 
@@ -31,20 +39,30 @@ double wake_and_return_us(int threads);
 // Reads every event through read_all; with `decode`, parses each data text too.
 double read_all(const std::filesystem::path& file, bool decode);
 
-// Milliseconds to read each of `streams` through read_stream.
+// Milliseconds to read each of `streams` through read_stream, after one untimed read; each must hold
+// kStreamEvents events.
 std::vector<double> read_streams(const std::filesystem::path& file, const std::vector<std::string>& streams);
 
-// Median milliseconds to load an order of `events` events, with or without a fresh snapshot.
-double order_load_ms(const std::filesystem::path& file, int events, bool snapshot);
+// Median milliseconds to load an order of `events` events written by a repository with `options` (the
+// default snapshots every 100 events; snapshot_every = 0 has none), and the peak RSS of the loads.
+struct LoadFigures {
+  double ms = 0;
+  double peak_rss_mb = 0;
+};
+LoadFigures order_load(const std::filesystem::path& file, int events, aggregates::RepositoryOptions options);
 
 struct RebuildFigures {
   std::int64_t events = 0;
   double seconds = 0;
-  double longest_append_ms = 0;
+  double longest_append_ms = 0;  // of the appends that began while the rebuild ran
   std::int64_t appends = 0;
+  double data_bytes = 0;      // mean per event of the history
+  double metadata_bytes = 0;  // likewise
+  double peak_rss_mb = 0;     // during the rebuild, not the history's bulk load
 };
 // Rebuilds the three shop read models over a shop history of about `events` events while another thread
-// appends one event at a time and times each append.
-RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_t events);
+// appends one event at a time and times each append. Throws if a projection faults or the rebuild takes
+// more than 10 minutes.
+RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_t events, const std::string& metadata);
 
 }  // namespace evlite::bench
