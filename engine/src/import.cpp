@@ -82,7 +82,12 @@ EventStore::ImportResult EventStore::import_ndjson(std::istream& in, ImportMode 
           NewEvent event{.type = e.type, .data = e.data, .metadata = e.metadata, .id = e.id,
                          .schema_version = e.schema_version};
           StreamVersion before = tables.stream_version(e.stream_id);
-          AppendResult written = detail::write(tables, detail::prepare(e.stream_id, ExpectedVersion::any(), {event}), now);
+          AppendResult written;
+          try {
+            written = detail::write(tables, detail::prepare(e.stream_id, ExpectedVersion::any(), {event}), now);
+          } catch (const InvalidArgument& error) {  // the append's checks (stream id, type, id) name no line
+            throw InvalidArgument(fmt::format("line {}: {}", result.lines, error.what()));
+          }
           if (written.version > before) ++result.written;
         }
         if (progress && result.lines % kProgressEvery == 0) progress(result.lines);

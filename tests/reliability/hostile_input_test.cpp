@@ -131,28 +131,30 @@ TEST_CASE_FIXTURE(Fixture, "hostile import lines are refused naming the line, an
   for (const auto& line : lines) {
     for (auto mode : {EventStore::ImportMode::Exact, EventStore::ImportMode::Append}) {
       std::istringstream in(good + "\n" + line + "\n");
-      refused("import " + line.substr(std::min<std::size_t>(line.size(), 100), 60) + " mode " + std::to_string(int(mode)), [&] {
+      refused("import " + line.substr(0, 60) + " mode " + std::to_string(int(mode)), [&] {
         // An exact import needs an empty store: use a fresh one beside, and check this one stays as it was.
         if (mode == EventStore::ImportMode::Exact) {
           TempDir other;
           EventStore empty = EventStore::open(other.path() / "empty.db");
           try {
             empty.import_ndjson(in, mode);
-          } catch (const InvalidArgument& e) {
+          } catch (const Error&) {
             CHECK(empty.head_position() == Position{0});  // all or nothing
             throw;
           }
           FAIL("accepted");
         }
         store.import_ndjson(in, mode);
-      });
+      }, "line 2");  // the good line 1 was not the problem
     }
   }
   for (const auto& line : exact_only) {
     TempDir other;
     EventStore empty = EventStore::open(other.path() / "empty.db");
     std::istringstream in(good + "\n" + line + "\n");
-    CHECK_THROWS_AS(empty.import_ndjson(in, EventStore::ImportMode::Exact), InvalidArgument);
+    CAPTURE(line);
+    CHECK_THROWS_WITH_AS(empty.import_ndjson(in, EventStore::ImportMode::Exact), doctest::Contains("line 2"),
+                         InvalidArgument);
     CHECK(empty.head_position() == Position{0});
   }
 }
