@@ -1,5 +1,9 @@
-# cmake -DOUTPUT=out.cpp -DFILES="a.sql;b.sql" -P embed.cmake
+# cmake -DOUTPUT=out.cpp -DFILES="a.sql;b.sql" -DSUMS=SHA256SUMS -P embed.cmake
 # Writes a C++ source defining evlite::detail::kMigrations from the numbered .sql files, in order.
+# A migration that has shipped must never change: stores already past it would not run it again, so
+# their schema would depend on which build made them. SUMS (sha256sum's format) pins each file's text;
+# a new migration adds its line there.
+file(STRINGS "${SUMS}" sums)
 set(body "")
 set(expected 1)
 foreach(file IN LISTS FILES)
@@ -11,6 +15,20 @@ foreach(file IN LISTS FILES)
     message(FATAL_ERROR "migration ${name}: expected number ${expected}; migrations must be numbered 1, 2, 3 … without gaps")
   endif()
   math(EXPR expected "${expected} + 1")
+  get_filename_component(file_name "${file}" NAME)
+  file(SHA256 "${file}" actual)
+  set(pinned "")
+  foreach(line IN LISTS sums)
+    if(line MATCHES "^([0-9a-f]+)  (.+)$" AND CMAKE_MATCH_2 STREQUAL file_name)
+      set(pinned "${CMAKE_MATCH_1}")
+    endif()
+  endforeach()
+  if(pinned STREQUAL "")
+    message(FATAL_ERROR "migration ${file_name} has no line in migrations/SHA256SUMS; add it (sha256sum ${file_name})")
+  elseif(NOT pinned STREQUAL actual)
+    message(FATAL_ERROR "migration ${file_name} differs from its released text (migrations/SHA256SUMS): "
+                        "write a new numbered migration instead of editing a released one")
+  endif()
   file(READ "${file}" sql)
   if(sql MATCHES "\\)evlite_sql\"")
     message(FATAL_ERROR "migration ${name} contains the raw-string delimiter )evlite_sql\"")

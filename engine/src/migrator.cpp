@@ -65,7 +65,9 @@ void enable_wal(SQLite::Database& db, const std::filesystem::path& path, std::ch
 }
 
 // Runs a migration's SQL, and at each "-- step: NAME" line the engine's code of that name: work SQL alone
-// cannot do, such as hashing every stored event (0004).
+// cannot do, such as hashing every stored event (0004). A step runs today's code on a store at its
+// migration's version: a later migration that changes what fill_hash_chain reads from `events` must keep
+// that step working on the schema-4 table (or give the step SQL of its own).
 void run_migration(SQLite::Database& db, const Migration& migration) {
   constexpr std::string_view kStep = "-- step: ";
   std::string_view sql = migration.sql;
