@@ -95,10 +95,13 @@ TEST_CASE("place rejects an empty order, non-positive quantities or prices, and 
   check_rejected(c, "does not fit");
 }
 
-TEST_CASE("applying an OrderPlaced built in code whose total overflows is refused, not wrapped") {
-  Order order;
-  OrderPlaced placed{"1", "c-1", {{"sku-1", std::int64_t{1} << 62, 4}}, {"s", "c", "p", "NO"}, "EUR"};
-  CHECK_THROWS_WITH_AS(order.apply(placed), doctest::Contains("total does not fit in 64 bits"), InvalidArgument);
+TEST_CASE("applying an OrderPlaced built in code whose total overflows or whose line is negative is refused") {
+  for (OrderLine line : {OrderLine{"sku-1", std::int64_t{1} << 62, 4}, OrderLine{"sku-1", -3, 100}}) {
+    CAPTURE(line.quantity);
+    Order order;
+    OrderPlaced placed{"1", "c-1", {line, {"sku-2", 1, 100}}, {"s", "c", "p", "NO"}, "EUR"};
+    CHECK_THROWS_WITH_AS(order.apply(placed), doctest::Contains("does not fit in 64 bits"), InvalidArgument);
+  }
 }
 
 TEST_CASE("an order cannot be placed twice") {

@@ -151,9 +151,12 @@ void Order::on(const OrderPlaced& e) {
   lines_ = e.lines;
   shipping_address_ = e.shipping_address;
   currency_ = e.currency;
-  // Decoding refuses an overflowing total; an event built in code and applied directly may still carry one.
+  // Decoding refuses such lines; an event built in code and applied directly may still carry them.
   std::optional<std::int64_t> total = order_total(lines_);
-  if (!total) throw InvalidArgument(fmt::format("OrderPlaced {}: the order total does not fit in 64 bits", id_));
+  if (!total) {
+    throw InvalidArgument(
+        fmt::format("OrderPlaced {}: a line is not positive, or the order total does not fit in 64 bits", id_));
+  }
   total_ = *total;
 }
 

@@ -48,7 +48,7 @@ std::optional<std::int64_t> order_total(const std::vector<OrderLine>& lines) {
   std::int64_t total = 0;
   for (const OrderLine& line : lines) {
     std::int64_t amount = 0;
-    if (__builtin_mul_overflow(line.quantity, line.unit_price, &amount) ||
+    if (line.quantity <= 0 || line.unit_price <= 0 || __builtin_mul_overflow(line.quantity, line.unit_price, &amount) ||
         __builtin_add_overflow(total, amount, &total)) {
       return std::nullopt;
     }

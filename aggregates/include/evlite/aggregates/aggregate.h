@@ -17,7 +17,8 @@
 //
 // Optionally `static constexpr std::string_view kSnapshotType`: the type its snapshots are stored under,
 // kCategory if absent. Two aggregate types that read the same streams (an order and a lighter order view)
-// need distinct ones, or each would read the other's snapshots.
+// need distinct ones, or each would read the other's snapshots. They still share the stream's one
+// snapshot: the newer replaces the other type's, which then replays in full until it saves one again.
 //
 // Thread safety: aggregates are plain values.
 #pragma once

@@ -123,8 +123,8 @@ using OrderEvent = std::variant<OrderPlaced, StockReserved, OutOfStock, PaymentC
 // The registry of order events, with the upcasters of OrderPlaced v1→v2→v3.
 const aggregates::EventRegistry<OrderEvent>& order_events();
 
-// The lines' total in minor units, or nullopt when it does not fit in 64 bits. Every line is positive (decoding
-// and Order::place refuse others), so the total also bounds the item count.
+// The lines' total in minor units, or nullopt when a line's quantity or unit price is not positive or the
+// total does not fit in 64 bits. With every line positive, the total also bounds the item count.
 std::optional<std::int64_t> order_total(const std::vector<OrderLine>& lines);
 
 // JSON conversions (ADL). Integers are checked strictly: 19.99 is not an amount. A line whose quantity or unit
