@@ -175,6 +175,8 @@ TEST_CASE_FIXTURE(TempStore, "appends to one stream inside one group see each ot
     });
     threads.emplace_back([&, i] { twice_results[i] = store.append("y", ExpectedVersion::any(), {twice}); });
   }
+  // The joiner queues after both creators (queue order is arrival order), so one of them comes first.
+  REQUIRE(wait_for_queue(store, 5));
   threads.emplace_back([&] { joiner = store.append("x", ExpectedVersion::any(), {make_event("Joined")}); });
   REQUIRE(wait_for_queue(store, 6));
   auto before = store.write_stats();

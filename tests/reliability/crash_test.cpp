@@ -47,12 +47,14 @@ std::int64_t check_store(const std::filesystem::path& db, const std::set<std::in
     CAPTURE(batch);
     CHECK(batches.contains(batch));
   }
+  // With several appending threads, batches commit out of order: an unacknowledged one may be missing below
+  // the last stored, and is never appended again.
   return batches.empty() ? 0 : batches.rbegin()->first + 1;
 }
 
 }  // namespace
 
-TEST_CASE("a writer killed at random moments loses no acknowledged event and leaves no partial batch") {
+TEST_CASE("a writer killed at random moments, alone or in group commits, loses no acknowledged event and leaves no partial batch") {
   // Both settings promise durability against a crash of the process, which is what SIGKILL is;
   // Synchronous::Normal gives up only durability against power loss, which no test here can cut.
   TempDir dir;
@@ -66,7 +68,9 @@ TEST_CASE("a writer killed at random moments loses no acknowledged event and lea
   const int kRounds = rounds != nullptr ? std::atoi(rounds) : 50;
   for (int round = 0; round < kRounds; ++round) {
     const char* sync = round % 2 == 0 ? "full" : "normal";
-    RunningProgram worker({EVLITE_CRASH_WORKER, db.string(), sync, std::to_string(next_batch)});
+    // Every other pair of rounds appends from 4 threads, so that kills land inside group commits too.
+    const char* threads = round % 4 < 2 ? "1" : "4";
+    RunningProgram worker({EVLITE_CRASH_WORKER, db.string(), sync, std::to_string(next_batch), threads});
     int kill_after = static_cast<int>(random() % 12);  // acknowledgements to wait for; 0: at once
     for (int acks = 0; acks < kill_after; ++acks) {
       auto line = worker.read_line(20s);

@@ -115,7 +115,8 @@ TEST_CASE("a store made before the hash chain gets one on open, and is then chec
     store.append("order-9", ExpectedVersion::any(), {make_event()});
     CHECK(store.verify().ok());
     SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
-    CHECK_THROWS(raw.exec("UPDATE events SET data = '{}' WHERE position = 1"));  // the trigger is back
+    // The trigger is back.
+    CHECK_THROWS_WITH(raw.exec("UPDATE events SET data = '{}' WHERE position = 1"), doctest::Contains("append-only"));
     shell(db).exec("UPDATE events SET stream_id = 'order-7' WHERE position = 1");
     CHECK_FALSE(store.verify().ok());
   }
