@@ -20,7 +20,9 @@ setup:
 $(BUILD)/CMakeCache.txt: | setup
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
+# CMAKE_FLAGS given to a configured tree configure it again, so that they are not silently ignored.
 build: setup $(BUILD)/CMakeCache.txt
+	$(if $(CMAKE_FLAGS),cmake -S . -B $(BUILD) $(CMAKE_FLAGS))
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build

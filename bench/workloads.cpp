@@ -240,7 +240,8 @@ RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_
 
   using Clock = std::chrono::steady_clock;
   std::atomic<bool> done = false;
-  std::vector<std::pair<Clock::time_point, double>> appends;  // start, milliseconds
+  std::vector<std::pair<Clock::time_point, double>> appends;  // start, milliseconds; the appender's until joined
+  reset_peak_rss();
   std::thread appender([&] {
     while (!done) {
       auto start = Clock::now();
@@ -249,7 +250,15 @@ RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_
       std::this_thread::sleep_for(std::chrono::milliseconds(1));  // pacing a load generator
     }
   });
-  reset_peak_rss();
+  struct Joiner {  // on every way out, the appender stops and is joined (a joinable thread would terminate)
+    std::atomic<bool>& done;
+    std::thread& thread;
+    ~Joiner() {
+      if (!thread.joinable()) return;
+      done = true;
+      thread.join();
+    }
+  } joiner{done, appender};
   auto start = Clock::now();
   auto deadline = start + std::chrono::minutes(10);
   runner.start();
@@ -260,13 +269,9 @@ RebuildFigures projection_rebuild(const std::filesystem::path& file, std::int64_
     while (runner.status(name).generation == generation || !runner.wait_for(name, Position{total}, std::chrono::milliseconds(50))) {
       auto status = runner.status(name);
       if (status.state == projections::ProjectionState::Faulted) {
-        done = true;
-        appender.join();
         throw std::runtime_error(fmt::format("projection {} faulted during the rebuild: {}", name, status.error));
       }
       if (Clock::now() > deadline) {
-        done = true;
-        appender.join();
         throw std::runtime_error(fmt::format("projection {} did not finish rebuilding in 10 minutes", name));
       }
       // Not swapped in yet: block a while (returns at once on a fault) rather than spin on status().

@@ -7,7 +7,6 @@
 // second and the time from OrderPlaced to OrderShipped. A second run on the same file continues from what
 // is stored: stock is topped up, new orders get new ids, the read models keep their history.
 #include <algorithm>
-#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -131,8 +130,10 @@ std::int64_t last_order_number(const EventStore& store) {
   StreamList page{.category = std::string(shop::Order::kCategory)};
   for (std::vector<StreamInfo> streams; !(streams = store.list_streams(page)).empty();) {
     for (const StreamInfo& stream : streams) {
-      std::string_view number = std::string_view(stream.stream_id).substr(shop::Order::kCategory.size() + 1);
-      if (!number.empty() && number.size() < 18 && std::all_of(number.begin(), number.end(), ::isdigit)) {
+      std::string_view number = std::string_view(stream.stream_id);
+      number.remove_prefix(std::min(number.size(), shop::Order::kCategory.size() + 1));  // "order-"
+      auto digit = [](char c) { return c >= '0' && c <= '9'; };
+      if (!number.empty() && number.size() < 18 && std::all_of(number.begin(), number.end(), digit)) {
         last = std::max<std::int64_t>(last, std::stoll(std::string(number)));
       }
     }
