@@ -14,7 +14,8 @@ WrongExpectedVersion::WrongExpectedVersion(std::string stream, ExpectedVersion e
 DuplicateEventId::DuplicateEventId(std::string event_id, std::string stream, std::string detail)
     : Error(fmt::format("duplicate event id {} in append to stream {}: {}", event_id, detail::printable(stream), detail)),
       event_id_(std::move(event_id)),
-      stream_(std::move(stream)) {}
+      stream_(std::move(stream)),
+      detail_(std::move(detail)) {}
 
 SchemaError::SchemaError(std::string path, std::string detail)
     : Error(fmt::format("{}: {}", path, detail)), path_(std::move(path)) {}

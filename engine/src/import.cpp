@@ -87,6 +87,9 @@ EventStore::ImportResult EventStore::import_ndjson(std::istream& in, ImportMode 
             written = detail::write(tables, detail::prepare(e.stream_id, ExpectedVersion::any(), {event}), now);
           } catch (const InvalidArgument& error) {  // the append's checks (stream id, type, id) name no line
             throw InvalidArgument(fmt::format("line {}: {}", result.lines, error.what()));
+          } catch (const DuplicateEventId& error) {
+            throw DuplicateEventId(error.event_id(), error.stream(),
+                                   fmt::format("line {}: {}", result.lines, error.detail()));
           }
           if (written.version > before) ++result.written;
         }

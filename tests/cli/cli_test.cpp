@@ -203,6 +203,31 @@ TEST_CASE("export, import into an empty store, export again: byte-identical, and
   CHECK(json_lines(source.ok({"export", "--category", "order", "--from", "2"})).size() == 2);
 }
 
+TEST_CASE("import --append writes only what is missing, and refuses an id stored in another stream naming the line") {
+  Cli source;
+  source.ok({"append", "order-1", "A", R"({"n":1})"});
+  source.ok({"append", "order-2", "B", R"({"n":2})"});
+  source.ok({"append", "order-1", "C", R"({"n":3})"});
+  std::string exported = source.ok({"export"});
+  std::string first_line = exported.substr(0, exported.find('\n') + 1);
+
+  Cli copy;
+  copy.ok({"import", "-"}, first_line);
+  copy.ok({"append", "order-2", "Local", "{}"});
+  auto mixed = json_lines(copy.ok({"--json", "import", "--append", "-"}, exported));
+  CHECK(mixed[0]["written"] == 2);  // the first event was stored already
+  auto events = json_lines(copy.ok({"--json", "all"}));
+  REQUIRE(events.size() == 4);
+  CHECK(events[3]["type"] == "C");
+
+  json moved = json::parse(first_line);
+  moved["stream"] = "order-9";  // the same id, in another stream
+  ProgramResult refused = copy.run({"import", "--append", "-"}, exported + moved.dump() + "\n");
+  CHECK(refused.status == 2);
+  check_one_line_error(refused, R"(line 4: it is stored in stream "order-1")");
+  CHECK(json_lines(copy.ok({"--json", "all"})).size() == 4);  // nothing of that import was written
+}
+
 TEST_CASE("import refuses malformed lines naming the line, and writes nothing") {
   Cli cli;
   ProgramResult r = cli.run({"import", "-"}, "{\"position\":1}\n");

@@ -41,10 +41,12 @@ class DuplicateEventId : public Error {
   DuplicateEventId(std::string event_id, std::string stream, std::string detail);
   const std::string& event_id() const { return event_id_; }
   const std::string& stream() const { return stream_; }
+  const std::string& detail() const { return detail_; }  // why the id cannot be appended
 
  private:
   std::string event_id_;
   std::string stream_;
+  std::string detail_;
 };
 
 // Bad input from the caller: stream id, event type, JSON, UUID, argument range. Nothing was written.
