@@ -1,8 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <map>
 #include <random>
@@ -15,6 +13,7 @@
 #include "evlite/projections/reaction.h"
 #include "evlite/projections/shop/reactions.h"
 #include "evlite/projections/shop/read_models.h"
+#include "support/process.h"
 #include "support/temp_store.h"
 
 using namespace evlite;
@@ -210,23 +209,9 @@ TEST_CASE_FIXTURE(TempStore, "the service killed at random points and restarted 
   int kills = 0, mid_flow = 0;  // mid_flow: kills after the service had appended something
   for (int round = 0; round < 40 && kills < 24; ++round) {
     Position before = store.head_position();
-    const Position at_fork = before;
-    pid_t child = fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {  // the service: reactions and projections, until it is killed
-      try {  // never back into doctest, which would run the remaining tests again in this child
-        EventStore service = EventStore::open(db_path);
-        ReactionRunner reactions(service, {.batch_size = 1 + round % 5});
-        for (auto& r : shop_reactions(service, {.decline_every = 6})) reactions.add(r);
-        ProjectionRunner projections(service, {.batch_size = 3});
-        for (auto& p : shop_projections()) projections.add(p);
-        reactions.start();
-        projections.start();
-        for (;;) pause();
-      } catch (...) {
-        _exit(2);
-      }
-    }
+    const Position at_start = before;
+    // The service: reactions and projections, in a process of its own, until it is killed.
+    evlite::testing::RunningProgram service({EVLITE_SHOP_SERVICE_WORKER, db_path.string(), std::to_string(1 + round % 5)});
     // Kill it after a random amount of progress, or when it has nothing left to do.
     std::int64_t progress = 1 + static_cast<std::int64_t>(random() % 25);
     while (store.wait_for_commit(Position{before.value + progress - 1}, 2s) == false) {
@@ -234,12 +219,10 @@ TEST_CASE_FIXTURE(TempStore, "the service killed at random points and restarted 
       before = store.head_position();
       progress = 1;
     }
-    kill(child, SIGKILL);
-    int status = 0;
-    waitpid(child, &status, 0);
-    REQUIRE(WIFSIGNALED(status));
+    service.send(SIGKILL);
+    REQUIRE(service.wait() == 128 + SIGKILL);  // not an early exit of its own
     ++kills;
-    if (store.head_position() != at_fork) ++mid_flow;
+    if (store.head_position() != at_start) ++mid_flow;
   }
   MESSAGE(kills << " kills, " << mid_flow << " of them mid-flow");
   CHECK(mid_flow >= 5);  // the flow was interrupted for real, not only killed when idle
