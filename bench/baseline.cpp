@@ -1,5 +1,6 @@
 #include "baseline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -73,6 +74,19 @@ void copy_row(sqlite3_stmt* s, Row& row) {
 
 }  // namespace
 
+void settle_wal(const std::filesystem::path& file, const std::function<void()>& write_batch) {
+  std::filesystem::path wal = file.string() + "-wal";
+  auto size = [&] { return std::filesystem::exists(wal) ? std::filesystem::file_size(wal) : 0; };
+  // 40 MB of WAL at the store's default threshold: about 60 batches. A WAL that is never copied back
+  // (automatic checkpoints off) never stops growing.
+  for (int batch = 0; batch < 1000; ++batch) {
+    std::uintmax_t before = size();
+    write_batch();
+    if (before > 0 && size() == before) return;
+  }
+  throw std::runtime_error(fmt::format("the WAL of {} still grows after 1,000 batches", file.string()));
+}
+
 double raw_append(const std::filesystem::path& file, const RawAppend& append, const Payload& payload) {
   std::optional<Raw> opened(std::in_place, file);
   Raw& raw = *opened;
@@ -86,13 +100,12 @@ double raw_append(const std::filesystem::path& file, const RawAppend& append, co
   sqlite3_stmt* head = raw.prepare(
       "INSERT INTO streams (stream_id, category, version, created_at, updated_at) VALUES (?1, 'order', ?2, ?3, ?3) "
       "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at");
-  std::int64_t done = 0;
   // One stream's share of a transaction: its version, `rows` inserts, its new head.
   auto write_rows = [&](const std::string& stream, std::int64_t rows, std::int64_t now) {
     sqlite3_bind_text(version, 1, stream.c_str(), -1, SQLITE_STATIC);
     std::int64_t v = sqlite3_step(version) == SQLITE_ROW ? sqlite3_column_int64(version, 0) : 0;
     sqlite3_reset(version);
-    for (std::int64_t i = 0; i < rows && done < append.events; ++i, ++done) {
+    for (std::int64_t i = 0; i < rows; ++i) {
       std::string id = detail::new_uuid_v7();
       sqlite3_bind_text(insert, 1, stream.c_str(), -1, SQLITE_STATIC);
       sqlite3_bind_int64(insert, 2, ++v);
@@ -112,16 +125,30 @@ double raw_append(const std::filesystem::path& file, const RawAppend& append, co
     sqlite3_reset(head);
   };
   auto stream_name = [&](std::int64_t n) { return fmt::format("order-{}", n % append.streams); };
+  auto now = [] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  if (append.full_sync) {
+    std::int64_t batch = 0;
+    settle_wal(file, [&] {
+      raw.exec("BEGIN IMMEDIATE");
+      write_rows(fmt::format("settle-{}", batch++), kSettleBatch, now());
+      raw.exec("COMMIT");
+    });
+  }
   auto start = std::chrono::steady_clock::now();
-  for (std::int64_t round = 0; done < append.events; ++round) {
-    std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+  for (std::int64_t done = 0, round = 0; done < append.events; ++round) {
+    std::int64_t time = now();
     raw.exec("BEGIN IMMEDIATE");
     if (append.spread == RawAppend::Spread::OneStream) {
-      write_rows(stream_name(round), append.per_transaction, now);
+      std::int64_t rows = std::min(append.per_transaction, append.events - done);
+      write_rows(stream_name(round), rows, time);
+      done += rows;
     } else {
-      for (std::int64_t i = 0; i < append.per_transaction && done < append.events; ++i) write_rows(stream_name(i), 1, now);
+      for (std::int64_t i = 0; i < append.per_transaction && done < append.events; ++i, ++done) {
+        write_rows(stream_name(i), 1, time);
+      }
     }
     raw.exec("COMMIT");
   }
