@@ -2,6 +2,8 @@
 // exactly. It can be told to throw at one position, and its version can be bumped.
 #pragma once
 
+#include <signal.h>
+
 #include <atomic>
 #include <map>
 
@@ -38,6 +40,19 @@ class CountingProjection : public projections::Projection {
   std::int32_t version_;
   std::string sql_ = "INSERT INTO {" + name_ + "} (stream, n, version) VALUES (?1, 1, ?2) "
                      "ON CONFLICT (stream) DO UPDATE SET n = n + 1";
+};
+
+// A CountingProjection that SIGKILLs its own process when it reaches a position: a crash at that instant.
+class DyingProjection : public CountingProjection {
+ public:
+  explicit DyingProjection(std::int64_t die_at) : die_at_(die_at) {}
+  void apply(const RecordedEvent& event, projections::WriteContext& context) override {
+    if (event.position.value == die_at_) raise(SIGKILL);
+    CountingProjection::apply(event, context);
+  }
+
+ private:
+  std::int64_t die_at_;
 };
 
 // The same read model, folded: counts per stream summed in memory, one upsert per stream and batch. It can

@@ -1,8 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <random>
 #include <thread>
@@ -12,6 +10,7 @@
 #include "counting_projection.h"
 #include "evlite/engine/sqlite_access.h"
 #include "evlite/projections/runner.h"
+#include "support/process.h"
 #include "support/test_helpers.h"
 
 using namespace evlite;
@@ -20,19 +19,6 @@ using namespace evlite::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A projection that SIGKILLs its own process when it reaches a position: a crash at that instant.
-class DyingProjection : public CountingProjection {
- public:
-  DyingProjection(std::int64_t die_at) : die_at_(die_at) {}
-  void apply(const RecordedEvent& event, WriteContext& context) override {
-    if (event.position.value == die_at_) raise(SIGKILL);
-    CountingProjection::apply(event, context);
-  }
-
- private:
-  std::int64_t die_at_;
-};
 
 // One row per event in two tables: one keyed by (stream, version) WITHOUT ROWID, one with no key (rowid).
 class PairsProjection : public Projection {
@@ -63,25 +49,14 @@ class GatedProjection : public CountingProjection {
   }
 };
 
-// Runs `body` in a forked child that must die by SIGKILL; returns once it has.
-template <class Body>
-void in_child_killed(Body body) {
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    // The child must never return into doctest: it would run the remaining tests a second time and
-    // remove the parent's temp store on its way out.
-    try {
-      body();
-    } catch (...) {
-      _exit(2);
-    }
-    _exit(0);  // not reached when the body dies as planned
-  }
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFSIGNALED(status));
-  REQUIRE(WTERMSIG(status) == SIGKILL);
+// Runs the dying-projection worker on `store` (see support/dying_projection_worker.cpp), which must die by
+// its own SIGKILL at `die_at`.
+void run_until_killed(const std::filesystem::path& store, std::int64_t die_at, int batch_size, const char* mode) {
+  auto result = run_program({EVLITE_DYING_PROJECTION_WORKER, store.string(), std::to_string(die_at),
+                             std::to_string(batch_size), mode},
+                            store.parent_path());
+  INFO(result.err);
+  REQUIRE(result.status == 128 + SIGKILL);
 }
 
 }  // namespace
@@ -178,12 +153,7 @@ TEST_CASE_FIXTURE(TempStore, "a projection killed at random instants and restart
     // Somewhere ahead of what is applied: inside a batch or on its first event.
     std::int64_t die_at = done + 1 + static_cast<std::int64_t>(random() % 40);
     if (die_at > 400) break;
-    in_child_killed([&] {
-      EventStore child_store = EventStore::open(db_path);
-      ProjectionRunner runner(child_store, {.batch_size = 1 + static_cast<int>(round % 4) * 9});
-      runner.add(std::make_shared<DyingProjection>(die_at));
-      runner.run_until_caught_up();
-    });
+    run_until_killed(db_path, die_at, 1 + (round % 4) * 9, "catch-up");
     ++kills;
   }
   CHECK(kills >= 8);
@@ -320,13 +290,7 @@ TEST_CASE_FIXTURE(TempStore, "a crash in the middle of a rebuild keeps the old r
   }
   ReadModels models(store);
   auto old_model = counts(models, "counting");
-  in_child_killed([&] {
-    EventStore child_store = EventStore::open(db_path);
-    ProjectionRunner runner(child_store, {.batch_size = 10});
-    auto dying = std::make_shared<DyingProjection>(120);  // version 1 → rebuild on request, dies half way
-    runner.add(dying);
-    runner.rebuild("counting");
-  });
+  run_until_killed(db_path, 120, 10, "rebuild");  // version 1 → rebuild on request, dies half way
   CHECK(counts(models, "counting") == old_model);
   auto status = stored_status(store, {std::make_shared<CountingProjection>()});
   CHECK(status[0].state == ProjectionState::Rebuilding);
