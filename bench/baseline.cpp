@@ -74,6 +74,8 @@ void copy_row(sqlite3_stmt* s, Row& row) {
 
 }  // namespace
 
+std::string order_stream(std::int64_t n) { return fmt::format("order-{}", n); }
+
 void settle_wal(const std::filesystem::path& file, const std::function<void()>& write_batch) {
   std::filesystem::path wal = file.string() + "-wal";
   auto size = [&] { return std::filesystem::exists(wal) ? std::filesystem::file_size(wal) : 0; };
@@ -132,11 +134,14 @@ double raw_append(const std::filesystem::path& file, const RawAppend& append, co
     raw.check(sqlite3_step(head), "upsert stream");
     sqlite3_reset(head);
   };
-  auto stream_name = [&](std::int64_t n) { return fmt::format("order-{}", n % append.streams); };
+  auto stream_name = [&](std::int64_t n) { return order_stream(n % append.streams); };
   auto now = [] {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   };
+  raw.exec("BEGIN IMMEDIATE");
+  for (int s = 0; s < append.streams; ++s) write_rows(stream_name(s), 1, now());
+  raw.exec("COMMIT");
   if (append.full_sync) {
     std::int64_t batch = 0;
     settle_wal(file, [&] {

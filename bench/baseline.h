@@ -18,8 +18,15 @@ struct Payload {
   std::string metadata;
 };
 
+// The streams a workload appends to, unless it says otherwise, and stream n of them, on either side.
+inline constexpr int kStreams = 1000;
+std::string order_stream(std::int64_t n);
+
 // What raw_append writes: `events` rows in transactions of `per_transaction` rows, reading each stream's
-// version first (as an Exact expectation needs) and updating its head.
+// version first (as an Exact expectation needs) and updating its head. Before the clock, both sides create
+// each of the `streams` streams with one event, in one transaction: every timed append then goes to a
+// stream that exists, as most appends to a running store do (1,000 appends of 1,000 events, round robin
+// over 1,000 streams, would otherwise each create its stream).
 struct RawAppend {
   // How a transaction's rows fall into streams, as evlite would write them.
   enum class Spread {
@@ -28,7 +35,7 @@ struct RawAppend {
   };
   std::int64_t events;
   std::int64_t per_transaction;
-  int streams = 1000;
+  int streams = kStreams;
   Spread spread = Spread::OneStream;
   bool full_sync = false;  // synchronous=FULL, else NORMAL
 };
@@ -41,7 +48,8 @@ struct RawAppend {
 inline constexpr std::int64_t kSettleBatch = 1000;
 void settle_wal(const std::filesystem::path& file, const std::function<void()>& write_batch);
 
-// Writes `append` into `file`, which must hold the evlite schema, after settling its WAL when FULL.
+// Writes `append` into `file`, which must hold the evlite schema, after creating its streams and, when
+// FULL, settling its WAL.
 // Returns seconds, up to and including the close that copies the WAL into the file.
 double raw_append(const std::filesystem::path& file, const RawAppend& append, const Payload& payload);
 
@@ -51,6 +59,8 @@ double raw_scan(const std::filesystem::path& file, bool decode);
 
 // Events in each stream that read_stream reads.
 inline constexpr std::size_t kStreamEvents = 1000;
+// read_stream writes them 9 at a time after each stream's first (RawAppend).
+static_assert((kStreamEvents - 1) % 9 == 0);
 
 // Milliseconds to read one stream's events (all columns copied), for each of `streams`, in order. Each must
 // hold kStreamEvents events.

@@ -73,10 +73,17 @@ void write_shop_history(EventStore& store, std::int64_t events, const std::strin
   if (!batch.empty()) store.append_many(batch);
 }
 
-// settle_wal for a store: kSettleBatch events per append, each batch to a new stream.
-void settle(EventStore& store, const std::filesystem::path& file, const Payload& payload) {
-  std::vector<NewEvent> batch(static_cast<std::size_t>(kSettleBatch),
-                              NewEvent{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata});
+// Where every timed append starts, as on the raw side (baseline.h): each of `streams` streams holds one
+// event, and a FULL store's WAL is settled (kSettleBatch events per append, each batch to a stream of its
+// own).
+void set_up(EventStore& store, const std::filesystem::path& file, int streams, Synchronous sync,
+            const Payload& payload) {
+  NewEvent event{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata};
+  std::vector<StreamAppend> seed;
+  for (int s = 0; s < streams; ++s) seed.push_back({order_stream(s), ExpectedVersion::no_stream(), {event}});
+  store.append_many(seed);
+  if (sync != Synchronous::Full) return;
+  std::vector<NewEvent> batch(static_cast<std::size_t>(kSettleBatch), event);
   std::int64_t n = 0;
   settle_wal(file, [&] { store.append(fmt::format("settle-{}", n++), ExpectedVersion::no_stream(), batch); });
 }
@@ -109,10 +116,10 @@ double append(const std::filesystem::path& file, std::int64_t events, std::int64
   std::optional<EventStore> store(EventStore::open(file, {.synchronous = sync}));
   std::vector<NewEvent> batch(static_cast<std::size_t>(per_call),
                               NewEvent{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata});
-  std::vector<std::int64_t> versions(static_cast<std::size_t>(streams), 0);
+  std::vector<std::int64_t> versions(static_cast<std::size_t>(streams), 1);
   std::vector<std::string> names;
-  for (int i = 0; i < streams; ++i) names.push_back(fmt::format("order-{}", i));
-  if (sync == Synchronous::Full) settle(*store, file, payload);
+  for (int i = 0; i < streams; ++i) names.push_back(order_stream(i));
+  set_up(*store, file, streams, sync, payload);
   auto start = std::chrono::steady_clock::now();
   for (std::int64_t done = 0, round = 0; done < events; done += per_call, ++round) {
     auto s = static_cast<std::size_t>(round % streams);
@@ -126,15 +133,15 @@ double append_concurrent(const std::filesystem::path& file, int threads, std::in
                          const Payload& payload, double* average_group) {
   std::optional<EventStore> opened(EventStore::open(file, {.synchronous = Synchronous::Full}));
   EventStore& store = *opened;
-  settle(store, file, payload);
+  set_up(store, file, kStreams, Synchronous::Full, payload);
   auto before = store.write_stats();
   std::vector<std::thread> workers;
   auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       NewEvent event{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata};
-      std::string stream = fmt::format("order-{}", t);
-      for (std::int64_t i = 0; i < per_thread; ++i) store.append(stream, ExpectedVersion::exact(i), {event});
+      std::string stream = order_stream(t);
+      for (std::int64_t i = 1; i <= per_thread; ++i) store.append(stream, ExpectedVersion::exact(i), {event});
     });
   }
   for (auto& w : workers) w.join();

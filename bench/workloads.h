@@ -22,13 +22,14 @@ void reset_peak_rss();
 double peak_rss_mb();
 
 // Appends `events` events, `per_call` per append, round robin over `streams` streams with Exact
-// expectations. Seconds, up to and including the store's close (which checkpoints what is left). Under
-// FULL the store is settled first (settle_wal: some 60,000 events in streams of their own).
+// expectations. Seconds, up to and including the store's close (which checkpoints what is left). The
+// streams exist before the clock starts, and under FULL the store is settled first (settle_wal: some
+// 60,000 events in streams of their own), as on the raw side (RawAppend).
 double append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_call, Synchronous sync,
-              const Payload& payload, int streams = 1000);
+              const Payload& payload, int streams = kStreams);
 
 // `threads` threads appending one event per call (Exact on a stream of their own), FULL durability, on a
-// settled store; seconds up to and including the close.
+// store set up as append's is; seconds up to and including the close.
 double append_concurrent(const std::filesystem::path& file, int threads, std::int64_t per_thread,
                          const Payload& payload, double* average_group);
 
