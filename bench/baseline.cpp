@@ -30,6 +30,16 @@ class Raw {
     sqlite3_close(db_);
   }
   void exec(const char* sql) { check(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr), sql); }
+  // A PASSIVE checkpoint that must copy the whole WAL into `file`; throws, naming it, when it did not (a
+  // reader in the way, or an error).
+  void checkpoint_whole_wal(const std::filesystem::path& file) {
+    int frames = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    if (rc != SQLITE_OK || frames != copied) {
+      throw std::runtime_error(fmt::format("baseline: the checkpoint of {} copied {} of {} WAL frames: {}",
+                                           file.string(), copied, frames, sqlite3_errmsg(db_)));
+    }
+  }
   sqlite3_stmt* prepare(const char* sql) {
     sqlite3_stmt* s = nullptr;
     check(sqlite3_prepare_v2(db_, sql, -1, &s, nullptr), sql);
@@ -89,8 +99,7 @@ void settle_wal(const std::filesystem::path& file, const std::function<void()>& 
       // The batch that found the WAL restarted is still in it: copy it back now, from a connection of
       // our own, so that the timed close does not copy it. The WAL keeps its size; the next commit
       // restarts it again.
-      Raw checkpoint(file);
-      checkpoint.exec("PRAGMA wal_checkpoint(PASSIVE)");
+      Raw(file).checkpoint_whole_wal(file);
       return;
     }
   }

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include <fmt/format.h>
@@ -113,6 +114,8 @@ Payload shop_payload() {
 
 double append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_call, Synchronous sync,
               const Payload& payload, int streams) {
+  // Whole calls only, as raw_append writes exactly `events` rows.
+  if (events % per_call != 0) throw std::invalid_argument(fmt::format("{} events are not whole calls of {}", events, per_call));
   std::optional<EventStore> store(EventStore::open(file, {.synchronous = sync}));
   std::vector<NewEvent> batch(static_cast<std::size_t>(per_call),
                               NewEvent{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata});
