@@ -33,9 +33,12 @@ class Raw {
   // A PASSIVE checkpoint that must copy the whole WAL into `file`; throws, naming it, when it did not (a
   // reader in the way, or an error).
   void checkpoint_whole_wal(const std::filesystem::path& file) {
+    // A connection that has not read the file yet has not opened its WAL either: the checkpoint would do
+    // nothing and report -1 frames.
+    exec("SELECT count(*) FROM sqlite_schema");
     int frames = 0, copied = 0;
     int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
-    if (rc != SQLITE_OK || frames != copied) {
+    if (rc != SQLITE_OK || frames < 0 || frames != copied) {
       throw std::runtime_error(fmt::format("baseline: the checkpoint of {} copied {} of {} WAL frames: {}",
                                            file.string(), copied, frames, sqlite3_errmsg(db_)));
     }

@@ -79,7 +79,7 @@ void write_shop_history(EventStore& store, std::int64_t events, const std::strin
 // own).
 void set_up(EventStore& store, const std::filesystem::path& file, int streams, Synchronous sync,
             const Payload& payload) {
-  NewEvent event{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata};
+  NewEvent event = order_placed(payload);
   std::vector<StreamAppend> seed;
   for (int s = 0; s < streams; ++s) seed.push_back({order_stream(s), ExpectedVersion::no_stream(), {event}});
   store.append_many(seed);
@@ -112,13 +112,16 @@ Payload shop_payload() {
           R"({"correlation_id":"0190a6f2-5b1e-7c3d-8e4f-123456789abc","causation_id":"0190a6f2-5b1e-7c3d-8e4f-123456789abc","user":"u-7"})"};
 }
 
+NewEvent order_placed(const Payload& payload) {
+  return {.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata};
+}
+
 double append(const std::filesystem::path& file, std::int64_t events, std::int64_t per_call, Synchronous sync,
               const Payload& payload, int streams) {
   // Whole calls only, as raw_append writes exactly `events` rows.
   if (events % per_call != 0) throw std::invalid_argument(fmt::format("{} events are not whole calls of {}", events, per_call));
   std::optional<EventStore> store(EventStore::open(file, {.synchronous = sync}));
-  std::vector<NewEvent> batch(static_cast<std::size_t>(per_call),
-                              NewEvent{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata});
+  std::vector<NewEvent> batch(static_cast<std::size_t>(per_call), order_placed(payload));
   std::vector<std::int64_t> versions(static_cast<std::size_t>(streams), 1);
   std::vector<std::string> names;
   for (int i = 0; i < streams; ++i) names.push_back(order_stream(i));
@@ -142,7 +145,7 @@ double append_concurrent(const std::filesystem::path& file, int threads, std::in
   auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      NewEvent event{.type = "OrderPlaced", .data = payload.data, .metadata = payload.metadata};
+      NewEvent event = order_placed(payload);
       std::string stream = order_stream(t);
       for (std::int64_t i = 1; i <= per_thread; ++i) store.append(stream, ExpectedVersion::exact(i), {event});
     });

@@ -9,12 +9,15 @@
 
 #include "baseline.h"
 #include "evlite/aggregates/repository.h"
+#include "evlite/engine/event.h"
 #include "evlite/engine/options.h"
 
 namespace evlite::bench {
 
 // ~250 bytes of order data and ~130 bytes of metadata, as a shop's OrderPlaced would carry.
 Payload shop_payload();
+// The event every append workload writes: an OrderPlaced carrying `payload`.
+NewEvent order_placed(const Payload& payload);
 
 // Peak resident memory since the last reset (Linux: VmHWM, reset to the current RSS by writing 5 to
 // /proc/self/clear_refs). The reset throws where the kernel cannot do it, rather than report an earlier peak.

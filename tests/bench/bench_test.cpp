@@ -52,9 +52,8 @@ struct Batches {
   std::int64_t events;
   int written = 0;
   void operator()() {
-    NewEvent event{.type = "OrderPlaced", .data = shop_payload().data, .metadata = shop_payload().metadata};
     store.append(fmt::format("settle-{}", written++), ExpectedVersion::no_stream(),
-                 std::vector<NewEvent>(static_cast<std::size_t>(events), event));
+                 std::vector<NewEvent>(static_cast<std::size_t>(events), order_placed(shop_payload())));
   }
 };
 
@@ -77,6 +76,14 @@ TEST_CASE("batch appends write the same rows and stream heads through evlite as 
   // 15 appends of 100, round robin: the last one is order-0's third.
   CHECK(std::get<1>(rows.back()) == order_stream(0));
   CHECK(std::get<2>(rows.back()) == 301);
+}
+
+TEST_CASE("an append workload refuses a count of events that is not whole calls, before writing") {
+  TempDir dir;
+  auto file = dir.path() / "ours.db";
+  CHECK_THROWS_WITH_AS(append(file, 1'050, 100, Synchronous::Normal, shop_payload(), 7),
+                       "1050 events are not whole calls of 100", std::invalid_argument);
+  CHECK_FALSE(std::filesystem::exists(file));
 }
 
 TEST_CASE("a raw group of one-event appends writes one row to each of its streams") {
@@ -123,6 +130,28 @@ TEST_CASE("settling a WAL that a reader keeps from being reused fails and names 
   REQUIRE(wal_size(file) > pinned);  // the reader pins it: were it reused, settling would rightly stop
   std::string message = fmt::format("the WAL of {} still grows after 200 batches", file.string());
   CHECK_THROWS_WITH_AS(settle_wal(file, std::ref(batches)), doctest::Contains(message.c_str()), std::runtime_error);
+}
+
+TEST_CASE("settling fails, naming the file, when a reader keeps its last batch from being copied back") {
+  TempDir dir;
+  auto file = dir.path() / "store.db";
+  auto store = EventStore::open(file, {.synchronous = Synchronous::Full, .wal_autocheckpoint_pages = 64});
+  SQLite::Database reader(file.string(), SQLite::OPEN_READWRITE);
+  bool reading = false;
+  Batches batches{store, 1};
+  // Before each batch, copy the WAL back and begin a read transaction: with nothing left in the WAL it reads
+  // the database file alone, which does not keep the batch from restarting the WAL, but keeps any
+  // checkpoint from copying the batch into the file under it.
+  auto write_batch = [&] {
+    if (reading) reader.exec("COMMIT");
+    reader.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    reader.exec("BEGIN");
+    CHECK(reader.execAndGet("SELECT count(*) FROM events").getInt() == batches.written);
+    reading = true;
+    batches();
+  };
+  std::string message = fmt::format("the checkpoint of {} copied 0 of", file.string());
+  CHECK_THROWS_WITH_AS(settle_wal(file, write_batch), doctest::Contains(message.c_str()), std::runtime_error);
 }
 
 }  // namespace
