@@ -74,7 +74,7 @@ void Checkpointer::run() {
     }
     try {
       if (!db) {
-        db = std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
+        db = std::make_unique<SQLite::Database>(open_database(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX));
         configure(*db, options_, Role::Reader);  // its synchronous setting decides how the copy is flushed
       }
       // SQLITE_BUSY means another process is checkpointing; a later commit asks again. A checkpoint held

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "errors_internal.h"
+#include "wal_vfs.h"
 
 namespace evlite::detail {
 namespace {
@@ -21,8 +22,12 @@ bool is_busy(const SQLite::Exception& e) {
 }  // namespace
 
 Connection::Connection(const std::filesystem::path& path, const Options& options, Role role)
-    : db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX) {
+    : db(open_database(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX)) {
   configure(db, options, role);
+}
+
+SQLite::Database open_database(const std::string& path, int flags) {
+  return SQLite::Database(path, flags, 0, wal_vfs());
 }
 
 void configure(SQLite::Database& db, const Options& options, Role role) {

@@ -35,6 +35,9 @@ struct Connection {
   EventTables tables{db};
 };
 
+// Opens `path` with SQLite `flags` through evlite's VFS (wal_vfs.h), as every connection evlite makes does.
+SQLite::Database open_database(const std::string& path, int flags);
+
 // Applies the per-connection settings of `options` for `role` (synchronous, caches, busy timeout).
 // Must not run before the file is known to be an evlite store: it is the first thing that may write.
 void configure(SQLite::Database& db, const Options& options, Role role);

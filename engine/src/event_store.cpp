@@ -86,7 +86,7 @@ EventStore EventStore::open(const std::filesystem::path& path, const Options& op
   auto impl = std::make_shared<Impl>(path, options);
   detail::translate_errors(impl->path_text + ": open", [&] {
     if (options.read_only) {
-      SQLite::Database db(impl->path_text, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
+      SQLite::Database db = detail::open_database(impl->path_text, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
       detail::set_busy_timeout(db, options.busy_timeout);  // its first read may meet a writer's recovery
       impl->schema_version = detail::current_schema_version(db, path);
       detail::configure(db, options, detail::Role::Reader);
@@ -95,7 +95,8 @@ EventStore EventStore::open(const std::filesystem::path& path, const Options& op
     }
     if (!std::filesystem::exists(path)) create_with_mode(path, options.file_mode);
     // The migrator must look at the file before any setting that could write to it.
-    SQLite::Database db(impl->path_text, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
+    SQLite::Database db =
+        detail::open_database(impl->path_text, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     detail::set_busy_timeout(db, options.busy_timeout);
     impl->schema_version = detail::open_schema(db, path, options.busy_timeout);
     detail::configure(db, options, detail::Role::Writer);
@@ -109,7 +110,7 @@ int EventStore::schema_version_of(const std::filesystem::path& path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error) || std::filesystem::file_size(path, error) == 0) return 0;
   return detail::translate_errors(path.string() + ": read schema version", [&] {
-    SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
+    SQLite::Database db = detail::open_database(path.string(), SQLite::OPEN_READONLY);
     return detail::stored_schema_version(db, path);
   });
 }

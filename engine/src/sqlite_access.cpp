@@ -8,8 +8,8 @@ namespace evlite {
 std::unique_ptr<SQLite::Database> open_connection(const EventStore& store) {
   return detail::translate_errors(store.path().string() + ": open connection", [&] {
     bool read_only = store.options().read_only;
-    auto db = std::make_unique<SQLite::Database>(
-        store.path().string(), (read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE) | SQLite::OPEN_NOMUTEX);
+    auto db = std::make_unique<SQLite::Database>(detail::open_database(
+        store.path().string(), (read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE) | SQLite::OPEN_NOMUTEX));
     detail::configure(*db, store.options(), detail::Role::Reader);
     // The reader settings, but this connection writes its own tables, unless the store is open to read.
     if (!read_only) db->exec("PRAGMA query_only = OFF");
