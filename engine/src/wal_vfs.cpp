@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +26,7 @@ constexpr std::size_t kMaxBufferBytes = (1 << 17) - 1;
 
 std::atomic<std::int64_t> file_writes{0};
 std::atomic<std::int64_t> sqlite_writes{0};
+std::atomic<std::int64_t> overwrites{0};
 std::atomic<std::int64_t> barrier_flushes{0};
 
 struct DatabaseFile;
@@ -34,6 +36,9 @@ struct WalFile {
   DatabaseFile* database = nullptr;  // the same connection's database file; none: every write goes through
   std::vector<unsigned char> frames;
   sqlite3_int64 start = 0;  // file offset of frames[0]
+  // Since the write lock was taken: the end of the furthest write (-1: none yet), and whether the WAL was synced.
+  sqlite3_int64 end = -1;
+  bool synced = false;
   bool after_commit_header = false;
 };
 
@@ -41,6 +46,7 @@ struct DatabaseFile {
   sqlite3_file* real;
   const char* name;  // SQLite's pointer, which its WAL's name leads back to (sqlite3_filename_database)
   WalFile* wal = nullptr;
+  bool write_locked = false;  // this connection holds the WAL's write lock, as this VFS saw it taken
 };
 
 // What SQLite allocates for each file this VFS opens (szOsFile bytes): the header SQLite calls through, then the
@@ -66,15 +72,14 @@ std::unordered_map<const char*, DatabaseFile*>& open_databases() {
   return *databases;
 }
 
-// A failed write keeps the frames: the operation that needed them fails, and the next one tries again, so that no error
-// SQLite chooses to ignore can drop bytes it wrote.
+// Frames that fail to reach the file go too: the operation that needed them fails with the error, and so does their
+// transaction, which a later retry of the write must not bring back as a complete commit.
 int flush(WalFile& wal) {
   if (wal.frames.empty()) return SQLITE_OK;
   file_writes.fetch_add(1, std::memory_order_relaxed);
   int rc = wal.real->pMethods->xWrite(wal.real, wal.frames.data(), static_cast<int>(wal.frames.size()), wal.start);
-  if (rc != SQLITE_OK) return rc;
   wal.frames.clear();
-  return SQLITE_OK;
+  return rc;
 }
 
 bool is_commit_frame_header(const void* data, int amount) {
@@ -108,13 +113,22 @@ int wal_write(sqlite3_file* shim, const void* data, int amount, sqlite3_int64 of
   // The page after a commit frame's header ends the transaction's frames: they go out with it, so that a failure fails
   // this write and so the commit, before SQLite syncs or publishes anything.
   bool ends_transaction = std::exchange(wal.after_commit_header, is_commit_frame_header(data, amount));
+  // Only the appends of a transaction holding the write lock wait. A write below the furthest one (a page SQLite
+  // overwrites in place after a spill, a checksum it rewrites before the commit), one after a sync (padding past a
+  // sector boundary), and every write outside the lock (locking_mode EXCLUSIVE takes none) go to the file as SQLite
+  // makes them, so that no commit has frames left here when it is published.
+  bool appends = wal.end < 0 || offset >= wal.end;
+  wal.end = std::max(wal.end, offset + amount);
+  bool buffered = wal.database != nullptr && wal.database->write_locked && !wal.synced && appends &&
+                  static_cast<std::size_t>(amount) <= kMaxBufferBytes;
   if (!wal.frames.empty()) {
     bool contiguous = offset == wal.start + static_cast<sqlite3_int64>(wal.frames.size());
-    if (!contiguous || wal.frames.size() + amount > kMaxBufferBytes) {
+    if (!buffered || !contiguous || wal.frames.size() + amount > kMaxBufferBytes) {
       if (int rc = flush(wal); rc != SQLITE_OK) return rc;
     }
   }
-  if (wal.database == nullptr || static_cast<std::size_t>(amount) > kMaxBufferBytes) {
+  if (!buffered) {
+    if (!appends) overwrites.fetch_add(1, std::memory_order_relaxed);
     file_writes.fetch_add(1, std::memory_order_relaxed);
     return wal.real->pMethods->xWrite(wal.real, data, amount, offset);
   }
@@ -137,6 +151,7 @@ int wal_truncate(sqlite3_file* shim, sqlite3_int64 size) {
 int wal_sync(sqlite3_file* shim, int flags) {
   WalFile& wal = wal_of(shim);
   if (int rc = flush(wal); rc != SQLITE_OK) return rc;
+  if (wal.database != nullptr && wal.database->write_locked) wal.synced = true;
   return wal.real->pMethods->xSync(wal.real, flags);
 }
 
@@ -218,18 +233,17 @@ int database_close(sqlite3_file* shim) {
 void database_shm_barrier(sqlite3_file* shim) {
   DatabaseFile& database = database_of(shim);
   // SQLite writes the wal-index header's second copy, calls this, then writes the first copy; readers take the header
-  // only when both agree. Frames still buffered here must reach the file first, or readers would read pages that are
-  // not there. Only unusual commits get here with frames left (rewritten checksums after a cache spill): the commit
-  // frame flushed the rest. If they cannot be written, stopping the process before the header is complete is the one
-  // safe way out: SQLite then recovers the WAL from the file, which holds this commit's frames or none of them
-  // (PostgreSQL panics alike on a failed log write).
+  // only when both agree. A commit has no frames left here (its commit frame wrote them out, and what SQLite writes
+  // after that goes straight to the file), but should a SQLite that writes differently leave some, they must reach
+  // the file before readers can read them. If they cannot, stopping the process before the header is complete is the
+  // safe way out: SQLite then recovers the WAL from the file, without this unacknowledged commit (PostgreSQL panics
+  // alike on a failed log write).
   if (database.wal != nullptr && !database.wal->frames.empty()) {
     barrier_flushes.fetch_add(1, std::memory_order_relaxed);
     if (flush(*database.wal) != SQLITE_OK) {
       std::fputs(
-          "evlite: fatal: the WAL frames of a commit being published "
-          "could not be written; stopping the "
-          "process, so that SQLite recovers the WAL without them\n",
+          "evlite: fatal: the WAL frames of a commit being published could not be written; stopping the process, "
+          "so that SQLite recovers the WAL without them\n",
           stderr);
       std::abort();
     }
@@ -237,18 +251,28 @@ void database_shm_barrier(sqlite3_file* shim) {
   database.real->pMethods->xShmBarrier(database.real);
 }
 
-// Lock 0 of the wal-index is WAL_WRITE_LOCK, held from the first frame a transaction writes until it ends.
+// Lock 0 of the wal-index is WAL_WRITE_LOCK, held from a transaction's first write until it ends.
 int database_shm_lock(sqlite3_file* shim, int offset, int n, int flags) {
   DatabaseFile& database = database_of(shim);
-  // Frames still buffered when the write lock goes belong to no commit (a commit's were written before it was
-  // published): a rolled-back transaction that spilled pages, or one whose commit failed to write. Written later they
-  // would land on frames another writer has committed at the same offsets by then.
-  bool releases_write_lock = (flags & SQLITE_SHM_UNLOCK) != 0 && offset == 0 && n > 0;
-  if (releases_write_lock && database.wal != nullptr) {
-    database.wal->frames.clear();
-    database.wal->after_commit_header = false;
+  bool write_lock = offset == 0 && n > 0;
+  if (write_lock && (flags & SQLITE_SHM_UNLOCK) != 0) {
+    database.write_locked = false;
+    // Frames still here belong to no commit (a commit's were written before it was published): a transaction that
+    // spilled pages and rolled back. Written later, they would land on frames another writer has committed since.
+    if (database.wal != nullptr) {
+      database.wal->frames.clear();
+      database.wal->after_commit_header = false;
+    }
   }
-  return database.real->pMethods->xShmLock(database.real, offset, n, flags);
+  int rc = database.real->pMethods->xShmLock(database.real, offset, n, flags);
+  if (write_lock && rc == SQLITE_OK && (flags & SQLITE_SHM_LOCK) != 0 && (flags & SQLITE_SHM_EXCLUSIVE) != 0) {
+    database.write_locked = true;
+    if (database.wal != nullptr) {
+      database.wal->end = -1;
+      database.wal->synced = false;
+    }
+  }
+  return rc;
 }
 
 sqlite3_file* database_real(sqlite3_file* shim) { return database_of(shim).real; }
@@ -310,13 +334,14 @@ int open_file(sqlite3_vfs* self, sqlite3_filename name, sqlite3_file* shim, int 
   auto* header = reinterpret_cast<Shim*>(shim);
   if (database) {
     auto* file = new (std::nothrow) DatabaseFile{.real = real, .name = name, .wal = nullptr};
-    if (file == nullptr) {
-      real->pMethods->xClose(real);
-      return SQLITE_NOMEM;
-    }
-    {
+    try {
+      if (file == nullptr) throw std::bad_alloc();
       std::lock_guard lock(databases_mutex);
       open_databases()[name] = file;
+    } catch (const std::exception&) {  // no exception may unwind through SQLite
+      delete file;
+      real->pMethods->xClose(real);
+      return SQLITE_NOMEM;
     }
     header->file = file;
     shim->pMethods = &kDatabaseMethods;
@@ -327,13 +352,14 @@ int open_file(sqlite3_vfs* self, sqlite3_filename name, sqlite3_file* shim, int 
     real->pMethods->xClose(real);
     return SQLITE_NOMEM;
   }
-  {
+  try {
     std::lock_guard lock(databases_mutex);
     auto found = open_databases().find(sqlite3_filename_database(name));
     if (found != open_databases().end() && found->second->wal == nullptr) {
       file->database = found->second;
       found->second->wal = file;
     }
+  } catch (const std::exception&) {  // unlinked, it writes through
   }
   header->file = file;
   shim->pMethods = &kWalMethods;
@@ -381,6 +407,7 @@ const char* wal_vfs() {
 WalWriteCounts wal_write_counts() {
   return {.file_writes = file_writes.load(std::memory_order_relaxed),
           .sqlite_writes = sqlite_writes.load(std::memory_order_relaxed),
+          .overwrites = overwrites.load(std::memory_order_relaxed),
           .barrier_flushes = barrier_flushes.load(std::memory_order_relaxed)};
 }
 

@@ -3,15 +3,19 @@
 //
 // SQLite writes each WAL frame as a 24-byte header and a page, one pwrite() each: a 16-append group commit
 // of ~35 pages makes ~70 system calls, 170 µs on this project's 2-vCPU VM against 34 µs for one write of
-// the same bytes, all inside the write lock. Here a transaction's frames gather in a buffer, written out
-//   - when its commit frame is complete, so that a failed write fails the commit, as in SQLite;
-//   - before anything reads, syncs, truncates, sizes or closes the WAL, and before a write elsewhere in it;
-//   - before the commit is published: SQLite's xShmBarrier between the two copies of the wal-index header
-//     is the only way another connection or process learns that new frames exist.
-// So no reader ever meets a frame that is not in the file, and the file receives exactly the bytes SQLite
-// wrote, in its order. Frames still buffered when a transaction releases the write lock belong to no
-// commit (it rolled back after spilling pages) and are dropped: written later, they could overwrite frames
-// another writer has committed by then. Journals and temporary files are the default VFS's, untouched.
+// the same bytes, all inside the write lock. Here the frames a transaction appends, while it holds the
+// write lock, gather in a buffer, written out
+//   - when the commit frame is complete, so that a failed write fails the commit, as in SQLite;
+//   - before anything reads, syncs, truncates, sizes or closes the WAL, and before any other write.
+// Every other write goes to the file as SQLite makes it: a page overwritten in place or a checksum rewritten
+// after a cache spill, padding after a sync, and all writes of a connection that takes no write lock
+// (locking_mode EXCLUSIVE), which so behaves as plain SQLite. A commit thus has nothing buffered when it is
+// published (SQLite's xShmBarrier between the two copies of the wal-index header, the only way another
+// connection or process learns of new frames; the barrier writes out anything left, as a backstop), and no
+// reader ever meets a frame that is not in the file. The file receives exactly the bytes SQLite wrote, in
+// its order. Frames still buffered when the write lock is released belong to a transaction that rolled
+// back, and frames whose write failed to a transaction that failed: both are dropped, never written later
+// over frames another writer has committed since. Journals and temporary files are the default VFS's.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +31,8 @@ const char* wal_vfs();
 struct WalWriteCounts {
   std::int64_t file_writes = 0;      // writes that reached the file
   std::int64_t sqlite_writes = 0;    // writes SQLite made, which those carried
-  std::int64_t barrier_flushes = 0;  // commits whose last frames were written at the publishing barrier
+  std::int64_t overwrites = 0;       // writes below a transaction's furthest one, which went straight through
+  std::int64_t barrier_flushes = 0;  // commits with frames left at the publishing barrier (none is expected)
 };
 WalWriteCounts wal_write_counts();
 

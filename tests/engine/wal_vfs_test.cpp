@@ -14,6 +14,7 @@
 #include "evlite/engine/sqlite_access.h"
 #include "support/process.h"
 #include "support/test_helpers.h"
+#include "connection.h"
 #include "wal_vfs.h"
 
 using namespace evlite;
@@ -53,6 +54,7 @@ TEST_CASE("an append's WAL frames reach the file in a few writes, not two for ea
   CAPTURE(file_writes);
   CHECK(sqlite_writes > 200);                // ~1 MB of frames, a header and a page each
   CHECK(file_writes * 10 <= sqlite_writes);  // in pieces of up to 128 KiB
+  CHECK(after.barrier_flushes == before.barrier_flushes);  // all written before the commit was published
 }
 
 TEST_CASE("a commit is in the file before another connection, or SQLite's own VFS, can read it") {
@@ -77,9 +79,12 @@ TEST_CASE("a transaction that spilled pages and rolled back leaves no frame behi
   EventStore store = EventStore::open(path, {.synchronous = Synchronous::Normal});
   auto spiller = open_connection(store);
   spiller->exec("CREATE TABLE scratch (n INTEGER PRIMARY KEY, pad BLOB NOT NULL)");
-  // An empty WAL: the rollback then reads nothing back from it, which would have written the frames out
-  // while the spiller still held the write lock.
+  spiller->exec("INSERT INTO scratch VALUES (0, zeroblob(100))");
+  // Page 1 only in the database file: the rollback then reads nothing back from the WAL, which would write
+  // the frames out while the spiller still holds the write lock. And a WAL begun by another transaction: the
+  // one that begins it syncs its header, and what it writes after a sync goes straight to the file.
   spiller->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  spiller->exec("UPDATE scratch SET pad = randomblob(100) WHERE n = 0");
   spiller->exec("PRAGMA cache_size = 10");
   auto before = detail::wal_write_counts();
   CHECK_THROWS_WITH(write_transaction(store, *spiller,
@@ -90,7 +95,9 @@ TEST_CASE("a transaction that spilled pages and rolled back leaves no frame behi
                                         throw std::runtime_error("changed my mind");
                                       }),
                     "changed my mind");
-  REQUIRE(detail::wal_write_counts().sqlite_writes > before.sqlite_writes);  // it did spill into the WAL
+  auto after = detail::wal_write_counts();
+  REQUIRE(after.sqlite_writes > before.sqlite_writes);  // it did spill into the WAL…
+  REQUIRE(after.file_writes == before.file_writes);     // …and its frames were still buffered
   // Another writer's commit takes the WAL offsets the rolled-back frames had.
   store.append("numbers", ExpectedVersion::no_stream(), {numbered_event(1)});
   // The spiller reads that commit's pages from the WAL: frames it had kept would be written over them now.
@@ -107,7 +114,11 @@ TEST_CASE("a commit whose checksums SQLite rewrote after a spill survives its pr
   auto worker = run_program({EVLITE_WAL_WORKER, path.string(), "spill"}, dir.path());
   INFO(worker.err);
   REQUIRE(worker.status == 0);
-  CHECK(std::stoi(worker.out) >= 1);  // the path under test: frames were left for the publishing barrier
+  std::istringstream out(worker.out);
+  int overwrites = -1, barrier_flushes = -1;
+  out >> overwrites >> barrier_flushes;
+  CHECK(overwrites >= 1);  // the path under test: SQLite wrote below the commit's furthest frame
+  CHECK(barrier_flushes == 0);
   SQLite::Database plain(path.string(), SQLite::OPEN_READONLY);
   CHECK(plain.execAndGet("SELECT count(*) FROM scratch").getInt() == 200);
   CHECK(plain.execAndGet("SELECT sum(v) FROM scratch").getInt64() == 7 * 200 * 201 / 2);
@@ -136,5 +147,56 @@ TEST_CASE("a WAL write that fails fails its append with StorageError and keeps e
     CHECK(events[static_cast<std::size_t>(i)].data == fmt::format(R"({{"i":{},"pad":"{:0>2000}"}})", i, i));
   }
   CHECK(store.verify().ok());
+  CHECK(integrity(path) == "ok");
+}
+
+TEST_CASE("a connection in exclusive locking mode writes its WAL as SQLite makes the writes") {
+  // It takes no write lock through the VFS, so nothing could drop its rolled-back frames or see its publishing.
+  TempDir dir;
+  auto path = dir.path() / "plain.db";
+  {
+    SQLite::Database db = detail::open_database(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA locking_mode = EXCLUSIVE");
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("CREATE TABLE t (n INTEGER PRIMARY KEY, pad BLOB NOT NULL)");
+    auto before = detail::wal_write_counts();
+    db.exec(
+        "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 100) "
+        "INSERT INTO t SELECT n, zeroblob(2000) FROM k");
+    auto after = detail::wal_write_counts();
+    CHECK(after.sqlite_writes - before.sqlite_writes > 100);
+    CHECK(after.file_writes - before.file_writes == after.sqlite_writes - before.sqlite_writes);
+  }
+  SQLite::Database plain(path.string(), SQLite::OPEN_READONLY);
+  CHECK(plain.execAndGet("SELECT count(*) FROM t").getInt() == 100);
+  CHECK(plain.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
+TEST_CASE("a durable commit padded to a sector boundary writes its padding after the sync straight to the file") {
+  // psow=0: SQLite may not assume a write leaves the rest of its sector intact, so under FULL it repeats a
+  // commit's last frame up to the next sector boundary and writes the part past it after the sync.
+  TempDir dir;
+  auto path = dir.path() / "padded.db";
+  auto uri = "file:" + path.string() + "?psow=0";
+  std::vector<std::string> expected;
+  {
+    SQLite::Database db =
+        detail::open_database(uri, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_URI);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = FULL");
+    db.exec("CREATE TABLE t (n INTEGER PRIMARY KEY, s TEXT NOT NULL)");
+    auto before = detail::wal_write_counts();
+    for (int i = 0; i < 20; ++i) {
+      db.exec(fmt::format("INSERT INTO t (s) VALUES ('row {}')", i));
+      expected.push_back(fmt::format("row {}", i));
+    }
+    auto after = detail::wal_write_counts();
+    CHECK(after.barrier_flushes == before.barrier_flushes);
+    SQLite::Database reader(path.string(), SQLite::OPEN_READONLY);  // SQLite's own VFS, while the WAL is live
+    SQLite::Statement rows(reader, "SELECT s FROM t ORDER BY n");
+    std::vector<std::string> read;
+    while (rows.executeStep()) read.push_back(rows.getColumn(0).getString());
+    CHECK(read == expected);
+  }
   CHECK(integrity(path) == "ok");
 }

@@ -3,8 +3,8 @@
 //   evlite_wal_worker DB spill   Through a connection with a 10-page cache, one transaction fills a table
 //                                "scratch" with 200 rows of 2 KB and then rewrites every row, so that SQLite
 //                                spills pages into the WAL, overwrites some of them there and rewrites their
-//                                checksums at commit. Prints the commits whose last frames went out at the
-//                                publishing barrier, then ends with _Exit: no close, as if killed.
+//                                checksums at commit. Prints the VFS's overwrites and barrier flushes
+//                                (wal_vfs.h), then ends with _Exit: no close, as if killed.
 //   evlite_wal_worker DB fill    With files limited to 512 KiB past the new store's largest (RLIMIT_FSIZE),
 //                                appends 2-KB events one at a time to stream "filler" until one fails. Prints "acknowledged N" and the
 //                                error, then closes the store normally.
@@ -42,7 +42,8 @@ void spill(const char* path) {
         "INSERT INTO scratch SELECT n, 0, randomblob(2000) FROM k");
     db->exec("UPDATE scratch SET v = n * 7, pad = randomblob(2000)");
   });
-  fmt::print("{}\n", detail::wal_write_counts().barrier_flushes - before.barrier_flushes);
+  auto after = detail::wal_write_counts();
+  fmt::print("{} {}\n", after.overwrites - before.overwrites, after.barrier_flushes - before.barrier_flushes);
   std::fflush(stdout);
   std::_Exit(0);
 }
