@@ -146,7 +146,10 @@ class Bench {
     std::vector<Result> results;
     auto wanted = [&](const char* name) { return only.empty() || only == name; };
     auto n = [&](std::int64_t quick, std::int64_t big) { return full_ ? big : quick; };
-    // Untimed: the first workload of a run used to meet a cold process and disk (0.73 once, 0.98-1.05 after).
+    // Untimed: the first workload of a run used to meet a cold process and disk (0.73 once, 0.98-1.05 after),
+    // and one started right after a build met its writeback (append_batch_1000 at 0.82 and 0.87, 1.06-1.12
+    // alone): what the machine has not yet written out goes first.
+    ::sync();
     append(fresh("warm-up"), 20'000, 1000, Synchronous::Normal, payload);
     raw_append(fresh("warm-up-raw"), {.events = 20'000, .per_transaction = 1000}, payload);
 
