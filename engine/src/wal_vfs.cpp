@@ -40,6 +40,18 @@ struct WalFile {
   sqlite3_int64 end = -1;
   bool synced = false;
   bool after_commit_header = false;
+
+  void begin_transaction() {
+    end = -1;
+    synced = false;
+  }
+  // Frames still here when the write lock goes belong to no commit (a commit's were written before it was
+  // published): a transaction that spilled pages and rolled back. Written later, they would land on frames another
+  // writer has committed since.
+  void drop_uncommitted() {
+    frames.clear();
+    after_commit_header = false;
+  }
 };
 
 struct DatabaseFile {
@@ -90,15 +102,14 @@ bool is_commit_frame_header(const void* data, int amount) {
 
 // ---- The WAL file ----
 
+// Nothing is left to write: frames wait only under the write lock, whose release drops them (SQLite rolls back an open
+// transaction before it closes the WAL).
 int wal_close(sqlite3_file* shim) {
   WalFile* wal = &wal_of(shim);
-  // Empty unless the connection holds the file alone (locking_mode EXCLUSIVE: no write lock is released), where what is
-  // left is its own.
-  int flushed = flush(*wal);
   if (wal->database != nullptr) wal->database->wal = nullptr;
   int rc = wal->real->pMethods->xClose(wal->real);
   delete wal;
-  return flushed != SQLITE_OK ? flushed : rc;
+  return rc;
 }
 
 int wal_read(sqlite3_file* shim, void* out, int amount, sqlite3_int64 offset) {
@@ -257,20 +268,12 @@ int database_shm_lock(sqlite3_file* shim, int offset, int n, int flags) {
   bool write_lock = offset == 0 && n > 0;
   if (write_lock && (flags & SQLITE_SHM_UNLOCK) != 0) {
     database.write_locked = false;
-    // Frames still here belong to no commit (a commit's were written before it was published): a transaction that
-    // spilled pages and rolled back. Written later, they would land on frames another writer has committed since.
-    if (database.wal != nullptr) {
-      database.wal->frames.clear();
-      database.wal->after_commit_header = false;
-    }
+    if (database.wal != nullptr) database.wal->drop_uncommitted();
   }
   int rc = database.real->pMethods->xShmLock(database.real, offset, n, flags);
   if (write_lock && rc == SQLITE_OK && (flags & SQLITE_SHM_LOCK) != 0 && (flags & SQLITE_SHM_EXCLUSIVE) != 0) {
     database.write_locked = true;
-    if (database.wal != nullptr) {
-      database.wal->end = -1;
-      database.wal->synced = false;
-    }
+    if (database.wal != nullptr) database.wal->begin_transaction();
   }
   return rc;
 }

@@ -6,7 +6,7 @@
 // the same bytes, all inside the write lock. Here the frames a transaction appends, while it holds the
 // write lock, gather in a buffer, written out
 //   - when the commit frame is complete, so that a failed write fails the commit, as in SQLite;
-//   - before anything reads, syncs, truncates, sizes or closes the WAL, and before any other write.
+//   - before anything reads, syncs, truncates or sizes the WAL, and before any other write.
 // Every other write goes to the file as SQLite makes it: a page overwritten in place or a checksum rewritten
 // after a cache spill, padding after a sync, and all writes of a connection that takes no write lock
 // (locking_mode EXCLUSIVE), which so behaves as plain SQLite. A commit thus has nothing buffered when it is

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -24,13 +25,25 @@ namespace {
 
 NewEvent numbered_event(int i) { return make_event("Numbered", fmt::format(R"({{"i":{},"pad":"{:0>500}"}})", i, i)); }
 
-// What a connection on SQLite's own VFS reads: the events' data in position order.
-std::vector<std::string> data_read_by_plain_sqlite(const std::filesystem::path& path) {
+// The first column of the rows of `sql`, as a connection on SQLite's own VFS reads them.
+std::vector<std::string> read_by_plain_sqlite(const std::filesystem::path& path, const std::string& sql) {
   SQLite::Database plain(path.string(), SQLite::OPEN_READONLY);
-  SQLite::Statement query(plain, "SELECT data FROM events ORDER BY position");
-  std::vector<std::string> data;
-  while (query.executeStep()) data.push_back(query.getColumn(0).getString());
-  return data;
+  SQLite::Statement query(plain, sql);
+  std::vector<std::string> column;
+  while (query.executeStep()) column.push_back(query.getColumn(0).getString());
+  return column;
+}
+
+std::vector<std::string> data_read_by_plain_sqlite(const std::filesystem::path& path) {
+  return read_by_plain_sqlite(path, "SELECT data FROM events ORDER BY position");
+}
+
+// Rows `from`..`to` of a table (n INTEGER PRIMARY KEY, pad BLOB NOT NULL), each pad the SQL expression `pad`.
+void insert_rows(SQLite::Database& db, std::string_view table, int from, int to, std::string_view pad) {
+  db.exec(fmt::format(
+      "WITH RECURSIVE k(n) AS (SELECT {} UNION ALL SELECT n + 1 FROM k WHERE n < {}) "
+      "INSERT INTO {} SELECT n, {} FROM k",
+      from, to, table, pad));
 }
 
 std::string integrity(const std::filesystem::path& path) {
@@ -89,9 +102,7 @@ TEST_CASE("a transaction that spilled pages and rolled back leaves no frame behi
   auto before = detail::wal_write_counts();
   CHECK_THROWS_WITH(write_transaction(store, *spiller,
                                       [&] {
-                                        spiller->exec(
-                                            "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k "
-                                            "WHERE n < 20) INSERT INTO scratch SELECT n, randomblob(2000) FROM k");
+                                        insert_rows(*spiller, "scratch", 1, 20, "randomblob(2000)");
                                         throw std::runtime_error("changed my mind");
                                       }),
                     "changed my mind");
@@ -122,7 +133,7 @@ TEST_CASE("a commit whose checksums SQLite rewrote after a spill survives its pr
   SQLite::Database plain(path.string(), SQLite::OPEN_READONLY);
   CHECK(plain.execAndGet("SELECT count(*) FROM scratch").getInt() == 200);
   CHECK(plain.execAndGet("SELECT sum(v) FROM scratch").getInt64() == 7 * 200 * 201 / 2);
-  CHECK(plain.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  CHECK(integrity(path) == "ok");
 }
 
 TEST_CASE("a WAL write that fails fails its append with StorageError and keeps every acknowledged event") {
@@ -160,16 +171,13 @@ TEST_CASE("a connection in exclusive locking mode writes its WAL as SQLite makes
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("CREATE TABLE t (n INTEGER PRIMARY KEY, pad BLOB NOT NULL)");
     auto before = detail::wal_write_counts();
-    db.exec(
-        "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 100) "
-        "INSERT INTO t SELECT n, zeroblob(2000) FROM k");
+    insert_rows(db, "t", 1, 100, "zeroblob(2000)");
     auto after = detail::wal_write_counts();
     CHECK(after.sqlite_writes - before.sqlite_writes > 100);
     CHECK(after.file_writes - before.file_writes == after.sqlite_writes - before.sqlite_writes);
   }
-  SQLite::Database plain(path.string(), SQLite::OPEN_READONLY);
-  CHECK(plain.execAndGet("SELECT count(*) FROM t").getInt() == 100);
-  CHECK(plain.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  CHECK(read_by_plain_sqlite(path, "SELECT count(*) FROM t") == std::vector<std::string>{"100"});
+  CHECK(integrity(path) == "ok");
 }
 
 TEST_CASE("a durable commit padded to a sector boundary writes its padding after the sync straight to the file") {
@@ -192,11 +200,7 @@ TEST_CASE("a durable commit padded to a sector boundary writes its padding after
     }
     auto after = detail::wal_write_counts();
     CHECK(after.barrier_flushes == before.barrier_flushes);
-    SQLite::Database reader(path.string(), SQLite::OPEN_READONLY);  // SQLite's own VFS, while the WAL is live
-    SQLite::Statement rows(reader, "SELECT s FROM t ORDER BY n");
-    std::vector<std::string> read;
-    while (rows.executeStep()) read.push_back(rows.getColumn(0).getString());
-    CHECK(read == expected);
+    CHECK(read_by_plain_sqlite(path, "SELECT s FROM t ORDER BY n") == expected);  // while the WAL is live
   }
   CHECK(integrity(path) == "ok");
 }
@@ -208,12 +212,7 @@ TEST_CASE("a savepoint rolled back after a spill, then committed, leaves exactly
   auto db = open_connection(store);
   db->exec("CREATE TABLE scratch (n INTEGER PRIMARY KEY, pad BLOB NOT NULL)");
   db->exec("PRAGMA cache_size = 10");
-  auto insert = [&](int from, int to) {
-    db->exec(fmt::format(
-        "WITH RECURSIVE k(n) AS (SELECT {} UNION ALL SELECT n + 1 FROM k WHERE n < {}) "
-        "INSERT INTO scratch SELECT n, randomblob(2000) FROM k",
-        from, to));
-  };
+  auto insert = [&](int from, int to) { insert_rows(*db, "scratch", from, to, "randomblob(2000)"); };
   auto before = detail::wal_write_counts();
   write_transaction(store, *db, [&] {
     insert(1, 40);  // spills
@@ -227,20 +226,20 @@ TEST_CASE("a savepoint rolled back after a spill, then committed, leaves exactly
   CHECK(after.overwrites > before.overwrites);  // the frames after the savepoint were written over
   CHECK(after.barrier_flushes == before.barrier_flushes);
   db.reset();
-  SQLite::Database plain(path.string(), SQLite::OPEN_READONLY);
-  CHECK(plain.execAndGet("SELECT count(*) FROM scratch").getInt() == 50);
-  CHECK(plain.execAndGet("SELECT count(*) FROM scratch WHERE n BETWEEN 41 AND 80").getInt() == 0);
-  CHECK(plain.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  CHECK(read_by_plain_sqlite(path, "SELECT count(*) FROM scratch") == std::vector<std::string>{"50"});
+  CHECK(read_by_plain_sqlite(path, "SELECT count(*) FROM scratch WHERE n BETWEEN 41 AND 80") ==
+        std::vector<std::string>{"0"});
+  CHECK(integrity(path) == "ok");
 }
 
 TEST_CASE("a connection that leaves WAL mode and returns to it buffers its frames again") {
   TempDir dir;
   auto path = dir.path() / "modes.db";
   SQLite::Database db = detail::open_database(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  int next = 1;
   auto insert_1000 = [&] {
-    db.exec(
-        "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 1000) "
-        "INSERT INTO t (pad) SELECT zeroblob(500) FROM k");
+    insert_rows(db, "t", next, next + 999, "zeroblob(500)");
+    next += 1000;
   };
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("CREATE TABLE t (n INTEGER PRIMARY KEY, pad BLOB NOT NULL)");
@@ -274,20 +273,14 @@ TEST_CASE("an attached database's WAL is buffered for its own file, and both are
     db.exec("COMMIT");
     auto before = detail::wal_write_counts();
     db.exec("BEGIN IMMEDIATE");
-    for (const char* table : {"a", "b"}) {
-      db.exec(fmt::format(
-          "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 500) "
-          "INSERT INTO {} SELECT n, zeroblob(500) FROM k",
-          table));
-    }
+    for (const char* table : {"a", "b"}) insert_rows(db, table, 1, 500, "zeroblob(500)");
     db.exec("COMMIT");
     auto after = detail::wal_write_counts();
     CHECK((after.file_writes - before.file_writes) * 10 <= after.sqlite_writes - before.sqlite_writes);
     CHECK(after.barrier_flushes == before.barrier_flushes);
-    SQLite::Database plain_main(main_path.string(), SQLite::OPEN_READONLY);  // while both WALs are live
-    SQLite::Database plain_other(other_path.string(), SQLite::OPEN_READONLY);
-    CHECK(plain_main.execAndGet("SELECT count(*) FROM a").getInt() == 501);
-    CHECK(plain_other.execAndGet("SELECT count(*) FROM b").getInt() == 501);
+    // While both WALs are live.
+    CHECK(read_by_plain_sqlite(main_path, "SELECT count(*) FROM a") == std::vector<std::string>{"501"});
+    CHECK(read_by_plain_sqlite(other_path, "SELECT count(*) FROM b") == std::vector<std::string>{"501"});
   }
   CHECK(integrity(main_path) == "ok");
   CHECK(integrity(other_path) == "ok");
