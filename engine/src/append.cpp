@@ -118,19 +118,20 @@ void insert_linked(EventTables& tables, const PreparedAppend& append, std::size_
 
 }  // namespace
 
-AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now) {
+AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now, EventTables::ChainLink& link) {
   if (auto earlier = earlier_identical_append(tables, append)) return *earlier;
   StreamVersion current = tables.stream_version(append.stream);
   if (!append.expected.accepts(current)) throw WrongExpectedVersion(append.stream, append.expected, current);
   AppendResult result{current, {}, {}};
-  EventTables::ChainLink link = tables.last_link();
+  EventTables::ChainLink next = link;
   for (std::size_t i = 0; i < append.events.size(); ++i) {
     ++result.version.value;
-    insert_linked(tables, append, i, result.version, now, link);
-    result.last_position = link.position;
+    insert_linked(tables, append, i, result.version, now, next);
+    result.last_position = next.position;
     if (result.first_position.value == 0) result.first_position = result.last_position;
   }
   tables.upsert_stream(append.stream, append.category, result.version, now);
+  link = next;
   return result;
 }
 
@@ -142,7 +143,7 @@ AppendResult EventStore::append(std::string_view stream, ExpectedVersion expecte
   return detail::translate_errors(context, [&] {
     std::vector<detail::PreparedAppend> parts;
     parts.push_back(detail::prepare(stream, expected, events));
-    return impl_->appends.submit(*impl_, parts, context).front();
+    return impl_->appends.submit(parts, context).front();
   });
 }
 
@@ -153,7 +154,7 @@ std::vector<AppendResult> EventStore::append_many(const std::vector<StreamAppend
     std::vector<detail::PreparedAppend> parts;
     parts.reserve(appends.size());
     for (const StreamAppend& a : appends) parts.push_back(detail::prepare(a.stream, a.expected, a.events));
-    return impl_->appends.submit(*impl_, parts, context);
+    return impl_->appends.submit(parts, context);
   });
 }
 

@@ -22,7 +22,10 @@ struct PreparedAppend {
 PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const std::vector<NewEvent>& events);
 
 // Inside the write transaction: the idempotency rule, the expectation, the inserts and the stream's head.
+// `link` is the hash chain's last link: EventTables::last_link() when the transaction began, then as the
+// writes before this one in it left it (so it is looked up once per transaction, not per append). It is
+// advanced past the new events, and left as it was when this throws.
 // Throws WrongExpectedVersion, DuplicateEventId, InvalidArgument (data that SQLite's json() refuses).
-AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now);
+AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now, EventTables::ChainLink& link);
 
 }  // namespace evlite::detail

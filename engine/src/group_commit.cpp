@@ -1,73 +1,114 @@
 #include "group_commit.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <exception>
+#include <system_error>
 
 #include "store_impl.h"
 
 namespace evlite::detail {
 
 struct GroupCommit::Writer {
-  Writer(const std::vector<PreparedAppend>& p, std::chrono::milliseconds busy_timeout)
-      : parts(&p), deadline(deadline_after(busy_timeout)) {}
+  Writer(const std::vector<PreparedAppend>& p, const std::string& c, std::chrono::milliseconds busy_timeout)
+      : parts(&p), context(&c), deadline(deadline_after(busy_timeout)) {}
   const std::vector<PreparedAppend>* parts;
-  // Fixed on arrival: should this writer lead, its wait for another process's lock ends here, so that
-  // the queue behind a leader that waited in vain does not wait in full once more per writer.
+  const std::string* context;
+  // Fixed on arrival: should this writer's group wait for another process's lock, the wait ends here, so
+  // that the queue behind a group that waited in vain does not wait in full once more per writer.
   std::chrono::steady_clock::time_point deadline;
   std::vector<AppendResult> results;
   std::exception_ptr error;
-  bool done = false;             // Guarded by GroupCommit::mutex_
-  std::condition_variable wake;  // while it leads: a writer joined the queue
+  bool done = false;   // Guarded by GroupCommit::mutex_
+  bool leads = false;  // Guarded by GroupCommit::mutex_: start_group() chose it to lead in its own thread
 };
 
-std::vector<AppendResult> GroupCommit::submit(EventStore::Impl& impl, const std::vector<PreparedAppend>& parts,
-                                              const std::string& context) {
-  Writer self(parts, impl.options.busy_timeout);
+GroupCommit::~GroupCommit() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  committer_.notify_one();
+  if (committer_thread_.joinable()) committer_thread_.join();
+}
+
+std::vector<AppendResult> GroupCommit::submit(const std::vector<PreparedAppend>& parts, const std::string& context) {
+  Writer self(parts, context, impl_.options.busy_timeout);
   std::unique_lock lock(mutex_);
   queue_.push_back(&self);
-  if (queue_.front() != &self) queue_.front()->wake.notify_one();  // a leader may be waiting for company
-  turn_.wait(lock, [&] { return self.done || queue_.front() == &self; });
+  if (leading_) {
+    arrived_.notify_one();  // the leader may be waiting for company
+  } else {
+    start_group();
+  }
+  turn_.wait(lock, [&] { return self.done || self.leads; });
   if (self.done) {
     lock.unlock();
   } else {
-    lead(impl, self, lock, context);
+    lead(lock);
   }
   if (self.error) std::rethrow_exception(self.error);
   return std::move(self.results);
 }
 
-void GroupCommit::lead(EventStore::Impl& impl, Writer& self, std::unique_lock<std::mutex>& lock,
-                       const std::string& context) {
+void GroupCommit::start_group() {
+  leading_ = true;
+  if (company_ > kMaxCompanyLedInline && !stopping_) {
+    try {
+      if (!committer_thread_.joinable()) committer_thread_ = std::thread([this] { committer_loop(); });
+      committer_leads_ = true;
+      committer_.notify_one();
+      return;
+    } catch (const std::system_error&) {  // no thread to be had: the front writer leads, as with less company
+    }
+  }
+  queue_.front()->leads = true;  // the caller, or a writer that the end of the last group wakes
+}
+
+void GroupCommit::committer_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    committer_.wait(lock, [&] { return committer_leads_ || stopping_; });
+    if (!committer_leads_) return;
+    committer_leads_ = false;
+    ++stats_.committer_groups;
+    lead(lock);
+    lock.lock();
+  }
+}
+
+void GroupCommit::lead(std::unique_lock<std::mutex>& lock) {
+  Writer& first = *queue_.front();
   Group group{.deadline = std::chrono::steady_clock::now() +
                           std::min<std::chrono::steady_clock::duration>(last_commit_ / 2, kMaxGather)};
   lock.unlock();
   bool committed;
   {
-    std::lock_guard write_lock(impl.write_mutex);
-    committed = run_group(impl, self, group, context);
+    std::lock_guard write_lock(impl_.write_mutex);
+    committed = run_group(first, group);
   }
-  if (committed) impl.commits.notify();
+  if (committed) impl_.commits.notify();
   lock.lock();
-  if (committed) {
-    last_commit_ = group.commit_time;
-    company_ = std::min(queue_.size(), static_cast<std::size_t>(impl.options.group_commit_max_batch));
-  }
+  if (committed) last_commit_ = group.commit_time;
+  company_ = std::min(queue_.size(), static_cast<std::size_t>(impl_.options.group_commit_max_batch));
   for (Writer* w : group.members) {
     queue_.pop_front();
     w->done = true;
   }
+  leading_ = false;
+  if (!queue_.empty()) start_group();
   // One wake-up for the whole group and the next leader, outside the lock, so that the woken threads do
   // not block again on mutex_ while this one still holds it.
   lock.unlock();
   turn_.notify_all();
 }
 
-GroupCommit::Writer* GroupCommit::next_member(EventStore::Impl& impl, Group& group) {
+GroupCommit::Writer* GroupCommit::next_member(Group& group) {
+  if (group.written < group.members.size()) return group.members[group.written++];
   std::unique_lock lock(mutex_);
   std::size_t taken = group.members.size();
-  if (taken >= static_cast<std::size_t>(impl.options.group_commit_max_batch)) return nullptr;
-  if (taken > 0 && group.events >= static_cast<std::size_t>(impl.options.group_commit_max_events)) return nullptr;
+  auto max_batch = static_cast<std::size_t>(impl_.options.group_commit_max_batch);
+  auto max_events = static_cast<std::size_t>(impl_.options.group_commit_max_events);
+  auto room = [&] { return taken < max_batch && (taken == 0 || group.events < max_events); };
   // A group's commit costs about the same whatever its size (under FULL, one flush), so each writer that
   // joins is nearly free throughput. The writers of the last group were just handed their results and
   // are on their way back: wait for as many as were there last time, but not past the deadline (half a
@@ -75,47 +116,57 @@ GroupCommit::Writer* GroupCommit::next_member(EventStore::Impl& impl, Group& gro
   // wait, after which the smaller company is what is waited for.
   // Nor while other writers (a projection batch, a reaction's checkpoint) wait for the write lock: they
   // would wait with us, and a thread among the company that is one of them cannot come back meanwhile.
-  if (taken == queue_.size() && taken < company_ && !impl.write_mutex.has_waiters()) {
-    queue_.front()->wake.wait_until(lock, group.deadline, [&] { return queue_.size() > taken; });
+  if (room() && taken == queue_.size() && taken < company_ && !impl_.write_mutex.has_waiters()) {
+    arrived_.wait_until(lock, group.deadline, [&] { return queue_.size() > taken; });
   }
-  if (taken == queue_.size()) return nullptr;
-  Writer* w = queue_[taken];
-  group.members.push_back(w);
-  for (const auto& part : *w->parts) group.events += part.events.size();
-  return w;
+  // Every writer queued by now that the group has room for, in one go: the arrivals queue meanwhile
+  // without meeting the leader on mutex_ once per writer.
+  for (; taken < queue_.size() && room(); ++taken) {
+    Writer* w = queue_[taken];
+    group.members.push_back(w);
+    for (const auto& part : *w->parts) group.events += part.events.size();
+  }
+  if (group.written == group.members.size()) return nullptr;
+  return group.members[group.written++];
 }
 
-bool GroupCommit::run_group(EventStore::Impl& impl, Writer& self, Group& group, const std::string& context) {
+bool GroupCommit::run_group(Writer& first, Group& group) {
   std::int64_t committed = 0;
   std::chrono::steady_clock::time_point written;
   try {
-    write_transaction(impl.writer->db, self.deadline, impl.options.busy_timeout, context, [&] {
+    write_transaction(impl_.writer->db, first.deadline, impl_.options.busy_timeout, *first.context, [&] {
       // Writers are taken while earlier ones are written, so those still preparing their append join
       // this transaction. A retried body (busy) takes the same writers again: they stay queued until done.
       group.members.clear();
+      group.written = 0;
       group.events = 0;
       committed = 0;
       Timestamp time = now();
-      EventTables& tables = impl.writer->tables;
-      while (Writer* w = next_member(impl, group)) {
+      EventTables& tables = impl_.writer->tables;
+      EventTables::ChainLink link = tables.last_link();
+      while (Writer* w = next_member(group)) {
         w->results.clear();
         w->error = nullptr;
-        if (group.members.size() == 1) {
+        if (group.written == 1) {
           // The first needs no savepoint: when it fails, the transaction holds nothing else and rolls back.
-          for (const auto& part : *w->parts) w->results.push_back(write(tables, part, time));
+          for (const auto& part : *w->parts) w->results.push_back(write(tables, part, time, link));
           ++committed;
           continue;
         }
-        tables.savepoint();
+        // Inside write() only a request's own failures are evlite errors (wrong expected version, duplicate
+        // id, data json() refused); storage trouble arrives as SQLite::Exception and fails the whole group
+        // below. A request of one event fails before its only insert or in it, which SQLite undoes by
+        // itself: only a request of several events needs a savepoint to undo the rows before its failure.
+        bool one_insert = w->parts->size() == 1 && w->parts->front().events.size() == 1;
+        if (!one_insert) tables.savepoint();
+        EventTables::ChainLink before = link;
         try {
-          for (const auto& part : *w->parts) w->results.push_back(write(tables, part, time));
-          tables.release_savepoint();
+          for (const auto& part : *w->parts) w->results.push_back(write(tables, part, time, link));
+          if (!one_insert) tables.release_savepoint();
           ++committed;
         } catch (const Error&) {
-          // Inside write() only a request's own failures are evlite errors (wrong expected version,
-          // duplicate id, data json() refused); storage trouble arrives as SQLite::Exception and fails the
-          // whole group below.
-          tables.rollback_to_savepoint();
+          if (!one_insert) tables.rollback_to_savepoint();
+          link = before;
           w->results.clear();
           w->error = std::current_exception();
         }
@@ -124,7 +175,9 @@ bool GroupCommit::run_group(EventStore::Impl& impl, Writer& self, Group& group, 
     });
     group.commit_time = std::chrono::steady_clock::now() - written;
   } catch (...) {  // the group failed as a whole (I/O, busy timeout, or its first request's error): each gets it
-    if (group.members.empty()) group.members.push_back(&self);  // the transaction did not even begin
+    // but those taken and not yet written, who stay queued for the next group.
+    group.members.resize(group.written);
+    if (group.members.empty()) group.members.push_back(&first);  // the transaction did not even begin
     for (Writer* w : group.members) {
       w->results.clear();
       w->error = std::current_exception();

@@ -69,7 +69,7 @@ EventStore::ImportResult EventStore::import_ndjson(std::istream& in, ImportMode 
                                           "idempotently with ImportMode::Append (--append)",
                                           impl_->path_text));
       }
-      detail::EventTables::ChainLink link;
+      detail::EventTables::ChainLink link = tables.last_link();
       Timestamp now = detail::now();
       for (std::string line; std::getline(in, line);) {
         ++result.lines;
@@ -84,7 +84,7 @@ EventStore::ImportResult EventStore::import_ndjson(std::istream& in, ImportMode 
           StreamVersion before = tables.stream_version(e.stream_id);
           AppendResult written;
           try {
-            written = detail::write(tables, detail::prepare(e.stream_id, ExpectedVersion::any(), {event}), now);
+            written = detail::write(tables, detail::prepare(e.stream_id, ExpectedVersion::any(), {event}), now, link);
           } catch (const InvalidArgument& error) {  // the append's checks (stream id, type, id) name no line
             throw InvalidArgument(fmt::format("line {}: {}", result.lines, error.what()));
           } catch (const DuplicateEventId& error) {

@@ -74,7 +74,7 @@ struct EventStore::Impl {
 
   detail::ConnectionPool readers;
   detail::CommitSignal commits;
-  detail::GroupCommit appends;
+  detail::GroupCommit appends{*this};  // last: its committer thread stops before the rest closes
 };
 
 namespace detail {

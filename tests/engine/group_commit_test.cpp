@@ -5,8 +5,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "support/process.h"
 #include "support/temp_store.h"
 #include "support/test_helpers.h"
+#include "store_impl.h"
 
 using namespace evlite;
 using namespace evlite::testing;
@@ -45,10 +47,43 @@ void append_from_threads(EventStore& store, int threads, int per_thread) {
   for (auto& w : workers) w.join();
 }
 
+// The group commit's own counters, which say who led.
+detail::GroupCommit::Stats group_stats(const EventStore& store) {
+  return detail::ImplAccess::of(store).appends.stats();
+}
+
+// Commits one group of `size` appends, each to a new stream `prefix`N: another process's lock holds the
+// group back until all of them are queued.
+void append_crowd(EventStore& store, const std::filesystem::path& db_path, int size, const std::string& prefix) {
+  ForeignWriter foreign(db_path);
+  std::vector<std::thread> crowd;
+  for (int i = 0; i < size; ++i) {
+    crowd.emplace_back(
+        [&, i] { store.append(prefix + std::to_string(i), ExpectedVersion::no_stream(), {make_event()}); });
+  }
+  REQUIRE(wait_for_queue(store, size));
+  foreign.release();
+  for (auto& t : crowd) t.join();
+}
+
+// Makes the next group the committer thread's to lead (a crowd came before it), or leaves it to the
+// appender at the queue's front; returns how many groups the committer thread is expected to lead.
+std::int64_t choose_leader(EventStore& store, const std::filesystem::path& db_path) {
+  std::int64_t by_committer = 0;
+  SUBCASE("led by the appender at the front of the queue") {}
+  SUBCASE("led by the committer thread, after a crowd") {
+    append_crowd(store, db_path, 4, "crowd-");
+    by_committer = 1;
+  }
+  return by_committer;
+}
+
 }  // namespace
 
 TEST_CASE_FIXTURE(TempStore, "appends that arrive together share one transaction, and each conflict fails alone") {
   store.append("shared", ExpectedVersion::any(), {make_event()});  // version 1
+  std::int64_t by_committer = choose_leader(store, db_path);
+  auto led = group_stats(store).committer_groups;
   auto before = store.write_stats();
   ForeignWriter foreign(db_path);
   // The first appender leads and waits for the lock; seven more queue behind it meanwhile.
@@ -86,6 +121,7 @@ TEST_CASE_FIXTURE(TempStore, "appends that arrive together share one transaction
   // meanwhile: one transaction for all eight.
   CHECK(after.transactions - before.transactions == 1);
   CHECK(after.appends - before.appends == 6);            // the leader and the five that held
+  CHECK(group_stats(store).committer_groups - led == by_committer);
   for (auto& r : requests) {
     CAPTURE(r.stream);
     CHECK(r.result.has_value() == r.should_succeed);
@@ -99,6 +135,9 @@ TEST_CASE_FIXTURE(TempStore, "appends that arrive together share one transaction
 
 TEST_CASE_FIXTURE(TempStore, "a group whose first request fails commits the requests queued behind it") {
   store.append("taken", ExpectedVersion::any(), {make_event()});
+  std::int64_t by_committer = choose_leader(store, db_path);
+  auto led = group_stats(store).committer_groups;
+  auto head = store.head_position().value;
   ForeignWriter foreign(db_path);
   bool leader_refused = false;
   // The leader is written without a savepoint of its own: its failure must take nothing else with it.
@@ -122,7 +161,10 @@ TEST_CASE_FIXTURE(TempStore, "a group whose first request fails commits the requ
   CHECK(leader_refused);
   for (auto& r : results) CHECK(r.has_value());
   CHECK(store.stream_version("taken") == StreamVersion{1});
-  CHECK(store.head_position() == Position{4});
+  CHECK(store.head_position() == Position{head + 3});
+  // The failed first request was a group of its own; the three behind it, the next group, have the
+  // company of four and so the committer thread either way.
+  CHECK(group_stats(store).committer_groups - led == by_committer + 1);
   CHECK(store.verify().ok());
 }
 
@@ -200,6 +242,98 @@ TEST_CASE_FIXTURE(TempStore, "appends to one stream inside one group see each ot
   CHECK(store.head_position() == Position{4});
   CHECK(store.verify().ok());
 }
+
+TEST_CASE_FIXTURE(TempStore,
+                  "inside a group, an append that fails while writing leaves nothing: bad JSON in its only event or "
+                  "a later one, or a later stream of append_many") {
+  std::int64_t by_committer = choose_leader(store, db_path);
+  auto head = store.head_position().value;
+  auto before = store.write_stats();
+  auto led = group_stats(store).committer_groups;
+  ForeignWriter foreign(db_path);
+  std::thread leader([&] { store.append("lead", ExpectedVersion::no_stream(), {make_event()}); });
+  REQUIRE(wait_for_queue(store, 1));
+  // Passes every check before the write lock; json() refuses it in the insert. An append of this one event
+  // has no savepoint (SQLite undoes the failed insert); one whose second event it is needs one, as does an
+  // append_many.
+  NewEvent bad = make_event("Bad", R"({"n": 01})");
+  std::optional<InvalidArgument> one_refused, several_refused;
+  std::optional<AppendResult> after;
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] {
+    one_refused = thrown<InvalidArgument>([&] { store.append("one", ExpectedVersion::no_stream(), {bad}); });
+  });
+  REQUIRE(wait_for_queue(store, 2));
+  threads.emplace_back([&] {
+    several_refused = thrown<InvalidArgument>(
+        [&] { store.append("several", ExpectedVersion::no_stream(), {make_event(), bad}); });
+  });
+  REQUIRE(wait_for_queue(store, 3));
+  // Its first stream is written before the second's expectation fails.
+  std::optional<WrongExpectedVersion> many_refused;
+  threads.emplace_back([&] {
+    many_refused = thrown<WrongExpectedVersion>([&] {
+      store.append_many({{"many", ExpectedVersion::no_stream(), {make_event()}},
+                         {"lead", ExpectedVersion::exact(7), {make_event()}}});
+    });
+  });
+  REQUIRE(wait_for_queue(store, 4));
+  threads.emplace_back([&] { after = store.append("after", ExpectedVersion::no_stream(), {make_event()}); });
+  REQUIRE(wait_for_queue(store, 5));
+  foreign.release();
+  leader.join();
+  for (auto& t : threads) t.join();
+
+  CHECK(store.write_stats().transactions - before.transactions == 1);
+  CHECK(group_stats(store).committer_groups - led == by_committer);
+  REQUIRE(one_refused.has_value());
+  CHECK(std::string(one_refused->what())
+            .find(R"(event 0 ("Bad") of the append to stream "one": data is not valid JSON)") != std::string::npos);
+  REQUIRE(several_refused.has_value());
+  CHECK(std::string(several_refused->what())
+            .find(R"(event 1 ("Bad") of the append to stream "several": data is not valid JSON)") != std::string::npos);
+  CHECK(many_refused.has_value());
+  REQUIRE(after.has_value());
+  CHECK(after->first_position == Position{head + 2});  // right after the leader's: nothing of the three was kept
+  CHECK(store.stream_version("one") == StreamVersion{0});
+  CHECK(store.stream_version("several") == StreamVersion{0});
+  CHECK(store.stream_version("many") == StreamVersion{0});
+  // The hash chain links "after" to the leader's event, not to a row rolled back.
+  CHECK(store.head_position() == Position{head + 2});
+  CHECK(store.verify().ok());
+}
+
+TEST_CASE_FIXTURE(TempStore, "after a crowd the committer thread leads, until an append comes alone and leads again") {
+  store.append("alone", ExpectedVersion::no_stream(), {make_event()});
+  CHECK(group_stats(store).committer_groups == 0);  // a lone appender leads its own group
+  append_crowd(store, db_path, 4, "crowd-");
+  CHECK(group_stats(store).committer_groups == 0);  // led by its first writer: the group before it came alone
+  store.append("alone", ExpectedVersion::exact(1), {make_event()});
+  CHECK(group_stats(store).committer_groups == 1);  // the company of four last time
+  store.append("alone", ExpectedVersion::exact(2), {make_event()});
+  CHECK(group_stats(store).committer_groups == 1);  // came alone: its appender led again
+  append_crowd(store, db_path, 2, "pair-");
+  store.append("alone", ExpectedVersion::exact(3), {make_event()});
+  CHECK(group_stats(store).committer_groups == 1);  // a pair is no crowd
+  CHECK(store.stream_version("alone") == StreamVersion{4});
+  CHECK(store.head_position() == Position{10});
+  CHECK(store.verify().ok());
+}
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+TEST_CASE("when no thread can be started, the appender at the front leads the group the committer thread would have") {
+  TempDir dir;
+  auto path = dir.path() / "store.db";
+  auto worker = run_program({EVLITE_GROUP_COMMIT_WORKER, path.string()}, dir.path());
+  INFO(worker.err);
+  REQUIRE(worker.status == 0);
+  CHECK(worker.out == "threads refused; appended; committer groups 0\n");
+  EventStore store = EventStore::open(path);
+  CHECK(store.stream_version("alone") == StreamVersion{1});
+  CHECK(store.head_position() == Position{5});
+  CHECK(store.verify().ok());
+}
+#endif
 
 TEST_CASE_FIXTURE(TempStore, "sixteen threads appending one event each commit in fewer transactions than appends") {
   EventStore full = EventStore::open(db_path, {.synchronous = Synchronous::Full});
