@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <system_error>
 
 #include "store_impl.h"
 
@@ -50,15 +49,16 @@ std::vector<AppendResult> GroupCommit::submit(const std::vector<PreparedAppend>&
   return std::move(self.results);
 }
 
-void GroupCommit::start_group() {
+void GroupCommit::start_group() noexcept {
   leading_ = true;
-  if (company_ > kMaxCompanyLedInline && !stopping_) {
+  if (company_ > kMaxCompanyLedInline && !stopping_ && !committer_refused_) {
     try {
       if (!committer_thread_.joinable()) committer_thread_ = std::thread([this] { committer_loop(); });
       committer_leads_ = true;
       committer_.notify_one();
       return;
-    } catch (const std::system_error&) {  // no thread to be had: the front writer leads, as with less company
+    } catch (...) {  // no thread to be had (system_error, bad_alloc): appenders lead, as with less company
+      committer_refused_ = true;
     }
   }
   queue_.front()->leads = true;  // the caller, or a writer that the end of the last group wakes
@@ -76,23 +76,23 @@ void GroupCommit::committer_loop() {
   }
 }
 
-void GroupCommit::lead(std::unique_lock<std::mutex>& lock) {
+void GroupCommit::lead(std::unique_lock<std::mutex>& lock) noexcept {
   Writer& first = *queue_.front();
   Group group{.deadline = std::chrono::steady_clock::now() +
                           std::min<std::chrono::steady_clock::duration>(last_commit_ / 2, kMaxGather)};
   lock.unlock();
-  bool committed;
+  std::size_t finished;
   {
     std::lock_guard write_lock(impl_.write_mutex);
-    committed = run_group(first, group);
+    finished = run_group(first, group);
   }
-  if (committed) impl_.commits.notify();
+  if (group.committed) impl_.commits.notify();
   lock.lock();
-  if (committed) last_commit_ = group.commit_time;
+  if (group.committed) last_commit_ = group.commit_time;
   company_ = std::min(queue_.size(), static_cast<std::size_t>(impl_.options.group_commit_max_batch));
-  for (Writer* w : group.members) {
+  for (std::size_t i = 0; i < finished; ++i) {
+    queue_.front()->done = true;
     queue_.pop_front();
-    w->done = true;
   }
   leading_ = false;
   if (!queue_.empty()) start_group();
@@ -130,9 +130,9 @@ GroupCommit::Writer* GroupCommit::next_member(Group& group) {
   return group.members[group.written++];
 }
 
-bool GroupCommit::run_group(Writer& first, Group& group) {
+std::size_t GroupCommit::run_group(Writer& first, Group& group) {
   std::int64_t committed = 0;
-  std::chrono::steady_clock::time_point written;
+  std::chrono::steady_clock::time_point writes_done;
   try {
     write_transaction(impl_.writer->db, first.deadline, impl_.options.busy_timeout, *first.context, [&] {
       // Writers are taken while earlier ones are written, so those still preparing their append join
@@ -171,23 +171,26 @@ bool GroupCommit::run_group(Writer& first, Group& group) {
           w->error = std::current_exception();
         }
       }
-      written = std::chrono::steady_clock::now();
+      writes_done = std::chrono::steady_clock::now();
     });
-    group.commit_time = std::chrono::steady_clock::now() - written;
-  } catch (...) {  // the group failed as a whole (I/O, busy timeout, or its first request's error): each gets it
-    // but those taken and not yet written, who stay queued for the next group.
-    group.members.resize(group.written);
-    if (group.members.empty()) group.members.push_back(&first);  // the transaction did not even begin
-    for (Writer* w : group.members) {
-      w->results.clear();
-      w->error = std::current_exception();
+    group.commit_time = std::chrono::steady_clock::now() - writes_done;
+  } catch (...) {
+    // The group failed as a whole (I/O, busy timeout, or its first request's error): the writers written
+    // get the error, and the first even when the transaction never began. Those taken and not yet written
+    // stay queued for the next group.
+    std::size_t failed = std::max<std::size_t>(group.written, 1);
+    for (std::size_t i = 0; i < failed; ++i) {
+      Writer& w = i < group.members.size() ? *group.members[i] : first;
+      w.results.clear();
+      w.error = std::current_exception();
     }
-    return false;
+    return failed;
   }
   std::lock_guard lock(mutex_);
   ++stats_.transactions;
   stats_.requests += committed;
-  return committed > 0;
+  group.committed = committed > 0;
+  return group.members.size();
 }
 
 GroupCommit::Stats GroupCommit::stats() {

@@ -60,6 +60,7 @@ class GroupCommit {
     std::vector<Writer*> members{};  // taken from the queue's front, in its order
     std::size_t written = 0;         // of the members, those next_member() handed out
     std::size_t events = 0;
+    bool committed = false;                             // with at least one request in it
     std::chrono::steady_clock::duration commit_time{};  // of its COMMIT alone, once committed
   };
   // The longest a leader waits for company: a bound on what a thinning crowd costs one append.
@@ -69,14 +70,16 @@ class GroupCommit {
 
   // Chooses who leads the group of the writers queued: the one at the front, or the committer thread.
   // REQUIRES: mutex_ held, no group led, queue_ not empty.
-  void start_group();
+  void start_group() noexcept;
   // Leads the group at the queue's front: commits it, hands out the results and starts the next group.
   // REQUIRES: `lock` holds mutex_ and start_group() chose the caller. Returns with `lock` released.
-  void lead(std::unique_lock<std::mutex>& lock);
-  // Writes and commits `group`, whose first member is `first`; each member gets its results or error.
-  // Returns whether anything was committed.
+  // noexcept: a group left half handed out would hold up every later append, so that would be fatal.
+  void lead(std::unique_lock<std::mutex>& lock) noexcept;
+  // Writes and commits `group`, whose first member is `first`; each member written gets its results or
+  // error. Returns how many writers at the queue's front are done: `first` among them, even when the
+  // transaction never began.
   // REQUIRES: the store's write lock held.
-  bool run_group(Writer& first, Group& group);
+  std::size_t run_group(Writer& first, Group& group);
   // The next writer for `group` to write, taking those queued meanwhile after waiting for company as
   // described in the .cpp; nullptr when the group is complete.
   Writer* next_member(Group& group);
@@ -90,11 +93,12 @@ class GroupCommit {
   bool leading_ = false;               // Guarded by mutex_: a group is being led
   bool committer_leads_ = false;       // Guarded by mutex_: the committer thread is to lead the next group
   bool stopping_ = false;              // Guarded by mutex_
+  bool committer_refused_ = false;     // Guarded by mutex_: its thread could not be started; appenders lead
   std::condition_variable turn_;       // a group is done, or its front writer is to lead the next one
   std::condition_variable arrived_;    // a writer joined the queue while a group is led
   std::condition_variable committer_;  // committer_leads_ or stopping_ was set
   Stats stats_;                        // Guarded by mutex_
-  std::size_t company_ = 0;            // Guarded by mutex_: writers queued when the last group committed
+  std::size_t company_ = 0;            // Guarded by mutex_: writers queued (its own too) when the last group ended
   std::chrono::steady_clock::duration last_commit_{};  // Guarded by mutex_: how long its COMMIT took
   std::thread committer_thread_;       // started when first needed; Guarded by mutex_
 };

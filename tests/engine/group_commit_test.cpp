@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include "support/process.h"
 #include "support/temp_store.h"
@@ -64,6 +66,14 @@ void append_crowd(EventStore& store, const std::filesystem::path& db_path, int s
   REQUIRE(wait_for_queue(store, size));
   foreign.release();
   for (auto& t : crowd) t.join();
+}
+
+// Hands `change` the store's own writer connection, under the store's write lock: TEMP triggers and
+// functions made there change what its appends meet and nothing else.
+void on_writer(EventStore& store, const std::function<void(SQLite::Database&)>& change) {
+  auto& impl = detail::ImplAccess::of(store);
+  std::lock_guard lock(impl.write_mutex);
+  change(impl.writer->db);
 }
 
 // Makes the next group the committer thread's to lead (a crowd came before it), or leaves it to the
@@ -256,33 +266,31 @@ TEST_CASE_FIXTURE(TempStore,
   // Passes every check before the write lock; json() refuses it in the insert. An append of this one event
   // has no savepoint (SQLite undoes the failed insert); one whose second event it is needs one, as does an
   // append_many.
-  NewEvent bad = make_event("Bad", R"({"n": 01})");
+  NewEvent bad = make_event("Bad", R"({"n":01})");  // minified, so no json() reads it before the insert
   std::optional<InvalidArgument> one_refused, several_refused;
-  std::optional<AppendResult> after;
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] {
+  std::thread one([&] {
     one_refused = thrown<InvalidArgument>([&] { store.append("one", ExpectedVersion::no_stream(), {bad}); });
   });
   REQUIRE(wait_for_queue(store, 2));
-  threads.emplace_back([&] {
+  std::thread several([&] {
     several_refused = thrown<InvalidArgument>(
         [&] { store.append("several", ExpectedVersion::no_stream(), {make_event(), bad}); });
   });
   REQUIRE(wait_for_queue(store, 3));
   // Its first stream is written before the second's expectation fails.
   std::optional<WrongExpectedVersion> many_refused;
-  threads.emplace_back([&] {
+  std::thread many([&] {
     many_refused = thrown<WrongExpectedVersion>([&] {
       store.append_many({{"many", ExpectedVersion::no_stream(), {make_event()}},
                          {"lead", ExpectedVersion::exact(7), {make_event()}}});
     });
   });
   REQUIRE(wait_for_queue(store, 4));
-  threads.emplace_back([&] { after = store.append("after", ExpectedVersion::no_stream(), {make_event()}); });
+  std::optional<AppendResult> after;
+  std::thread later([&] { after = store.append("after", ExpectedVersion::no_stream(), {make_event()}); });
   REQUIRE(wait_for_queue(store, 5));
   foreign.release();
-  leader.join();
-  for (auto& t : threads) t.join();
+  for (auto* t : {&leader, &one, &several, &many, &later}) t->join();
 
   CHECK(store.write_stats().transactions - before.transactions == 1);
   CHECK(group_stats(store).committer_groups - led == by_committer);
@@ -334,6 +342,117 @@ TEST_CASE("when no thread can be started, the appender at the front leads the gr
   CHECK(store.verify().ok());
 }
 #endif
+
+TEST_CASE_FIXTURE(TempStore, "a group that fails as a whole fails the appends it wrote, and the rest commit next") {
+  choose_leader(store, db_path);
+  on_writer(store, [](SQLite::Database& db) {
+    db.exec("CREATE TEMP TRIGGER boom BEFORE INSERT ON main.events WHEN NEW.stream_id = 'boom' "
+            "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+  });
+  auto head = store.head_position().value;
+  auto before = store.write_stats();
+  struct Request {
+    std::string stream;
+    std::optional<AppendResult> result{};
+    std::string error{};
+  };
+  std::vector<Request> requests = {{"lead"}, {"a"}, {"boom"}, {"b"}, {"c"}};
+  ForeignWriter foreign(db_path);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        requests[i].result = store.append(requests[i].stream, ExpectedVersion::no_stream(), {make_event()});
+      } catch (const Error& e) {
+        requests[i].error = e.what();
+      }
+    });
+    REQUIRE(wait_for_queue(store, static_cast<std::int64_t>(i) + 1));  // queued in this order
+  }
+  foreign.release();
+  for (auto& t : threads) t.join();
+
+  // The leader took all five at once and wrote three: the storage error fails those three together. The
+  // two it had not reached stayed queued, and the next group committed them.
+  for (const auto& r : requests) {
+    CAPTURE(r.stream);
+    bool reached = r.stream == "lead" || r.stream == "a" || r.stream == "boom";
+    CHECK(r.result.has_value() == !reached);
+    CHECK((r.error.find("boom refused") != std::string::npos) == reached);
+    CHECK(store.stream_version(r.stream) == StreamVersion{reached ? 0 : 1});
+  }
+  CHECK(store.write_stats().transactions - before.transactions == 1);
+  CHECK(store.head_position() == Position{head + 2});
+  CHECK(store.verify().ok());
+}
+
+TEST_CASE_FIXTURE(TempStore, "a group retried after SQLITE_BUSY writes every append once, in order") {
+  choose_leader(store, db_path);
+  // SQLite reports busy from inside the transaction, once, at the third append's insert: the whole
+  // transaction is rolled back and run again, taking the same writers and reading the chain's last link anew.
+  int calls = 0;
+  on_writer(store, [&](SQLite::Database& db) {
+    auto busy_once = [](sqlite3_context* context, int, sqlite3_value**) {
+      if ((*static_cast<int*>(sqlite3_user_data(context)))++ == 0) {
+        sqlite3_result_error_code(context, SQLITE_BUSY);
+      } else {
+        sqlite3_result_null(context);
+      }
+    };
+    REQUIRE(sqlite3_create_function_v2(db.getHandle(), "busy_once", 0, SQLITE_UTF8, &calls, busy_once, nullptr,
+                                       nullptr, nullptr) == SQLITE_OK);
+    db.exec("CREATE TEMP TRIGGER flaky BEFORE INSERT ON main.events WHEN NEW.stream_id = 'flaky' "
+            "BEGIN SELECT busy_once(); END");
+  });
+  auto head = store.head_position().value;
+  auto before = store.write_stats();
+  std::vector<std::string> streams = {"lead", "a", "flaky", "b"};
+  std::vector<std::optional<AppendResult>> results(streams.size());
+  ForeignWriter foreign(db_path);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = store.append(streams[i], ExpectedVersion::no_stream(), {make_event()}); });
+    REQUIRE(wait_for_queue(store, static_cast<std::int64_t>(i) + 1));
+  }
+  foreign.release();
+  for (auto& t : threads) t.join();
+
+  CHECK(calls == 2);  // busy on the first attempt, through on the second
+  CHECK(store.write_stats().transactions - before.transactions == 1);
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    REQUIRE(results[i].has_value());
+    CHECK(results[i]->first_position == Position{head + 1 + static_cast<std::int64_t>(i)});
+  }
+  CHECK(store.head_position() == Position{head + 4});
+  CHECK(store.verify().ok());
+}
+
+TEST_CASE("a leader that takes every queued writer at once still keeps the group limits") {
+  TempDir dir;
+  auto path = dir.path() / "store.db";
+  Options options;
+  std::size_t events_per_append = 1;
+  SUBCASE("group_commit_max_batch 2") { options.group_commit_max_batch = 2; }
+  SUBCASE("group_commit_max_events 3, two events per append") {
+    options.group_commit_max_events = 3;  // the second append takes a group past 3; no third joins it
+    events_per_append = 2;
+  }
+  EventStore store = EventStore::open(path, options);
+  ForeignWriter foreign(path);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 5; ++i) {
+    threads.emplace_back([&, i] {
+      store.append("w-" + std::to_string(i), ExpectedVersion::no_stream(),
+                   std::vector<NewEvent>(events_per_append, make_event()));
+    });
+  }
+  REQUIRE(wait_for_queue(store, 5));
+  foreign.release();
+  for (auto& t : threads) t.join();
+  CHECK(store.write_stats().transactions == 3);  // 2 + 2 + 1
+  CHECK(store.head_position() == Position{5 * static_cast<std::int64_t>(events_per_append)});
+}
 
 TEST_CASE_FIXTURE(TempStore, "sixteen threads appending one event each commit in fewer transactions than appends") {
   EventStore full = EventStore::open(db_path, {.synchronous = Synchronous::Full});
