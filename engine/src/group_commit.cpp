@@ -7,6 +7,25 @@
 
 namespace evlite::detail {
 
+namespace {
+
+// The error for a writer of a group that failed as a whole, with the exception being handled: a storage
+// error from SQLite becomes a StorageError naming the writer's own append (as translate_errors would make
+// it), one object per writer. (Several threads rethrowing one object is allowed, but ThreadSanitizer cannot
+// see libstdc++'s reference counts and reports the last one's delete as racing with another's what().)
+// Other errors (a busy timeout, which names the group's first append) are shared.
+std::exception_ptr group_error(const std::string& context) {
+  try {
+    throw;
+  } catch (const SQLite::Exception& e) {
+    return std::make_exception_ptr(StorageError(e.getExtendedErrorCode(), context + ": " + e.what()));
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+}  // namespace
+
 struct GroupCommit::Writer {
   Writer(const std::vector<PreparedAppend>& p, const std::string& c, std::chrono::milliseconds busy_timeout)
       : parts(&p), context(&c), deadline(deadline_after(busy_timeout)) {}
@@ -182,7 +201,7 @@ std::size_t GroupCommit::run_group(Writer& first, Group& group) {
     for (std::size_t i = 0; i < failed; ++i) {
       Writer& w = i < group.members.size() ? *group.members[i] : first;
       w.results.clear();
-      w.error = std::current_exception();
+      w.error = group_error(*w.context);
     }
     return failed;
   }

@@ -379,6 +379,7 @@ TEST_CASE_FIXTURE(TempStore, "a group that fails as a whole fails the appends it
     bool reached = r.stream == "lead" || r.stream == "a" || r.stream == "boom";
     CHECK(r.result.has_value() == !reached);
     CHECK((r.error.find("boom refused") != std::string::npos) == reached);
+    if (reached) CHECK(r.error.find("append to stream \"" + r.stream + "\"") != std::string::npos);  // its own
     CHECK(store.stream_version(r.stream) == StreamVersion{reached ? 0 : 1});
   }
   CHECK(store.write_stats().transactions - before.transactions == 1);
