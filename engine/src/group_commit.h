@@ -1,20 +1,22 @@
 // Internal: group commit (DESIGN.md §3, STYLE.md), after LevelDB's DBImpl::Write.
 //
-// Appending threads join a queue, and one group of them at a time is led: its leader takes the store's write
-// lock and runs one IMMEDIATE transaction in which it writes the queued requests one after another, taking
-// those that arrive meanwhile too (up to Options::group_commit_max_batch), and waiting briefly for the
-// writers of the previous group to come back. A request after the first that could fail after one of its
-// inserts gets a savepoint (on cached statements), so that one request's WrongExpectedVersion or
-// DuplicateEventId rolls back only that request. The leader commits once (one fsync for the whole group),
-// hands each request its result or error, wakes them, and starts the next group if writers are queued.
+// Appending threads join a queue, and one group of them at a time is led: its leader takes the store's
+// write lock and runs one IMMEDIATE transaction in which it writes the queued requests one after another:
+// all those queued when it looks, taken in one go, then those that arrived meanwhile (up to
+// Options::group_commit_max_batch and group_commit_max_events), waiting briefly for the writers of the
+// previous group to come back. A request after the first that could fail after one of its inserts gets a
+// savepoint (on cached statements), so that one request's WrongExpectedVersion or DuplicateEventId rolls
+// back only that request. The leader commits once (one fsync for the whole group), hands each request its
+// result or error, wakes them, and starts the next group if writers are queued.
 //
 // Who leads. While appends come alone or in pairs, the writer at the queue's front leads in its own thread,
 // as in LevelDB: a lone appender commits at once, with no hand-off, and nobody waits for company that was
 // not there a moment ago. Once a group had more company than that, the store's committer thread leads until
-// the company thins out again. A leader that is itself an appender wakes a crowd of writers and the
-// scheduler then runs them first: it comes back last, so each group waited for it or went without it
-// (measured with 16 threads on 2 cores: the committer thread gives ~10% more appends per second, and costs
-// a lone appender or a pair about as much, hence the switch).
+// the company thins out again (should the thread fail to start, appenders lead from then on). A leader that
+// is itself an appender wakes a crowd of writers and the scheduler then runs them first: it comes back
+// last, so each group waited for it or went without it (measured with 16 threads on 2 cores: the committer
+// thread gives ~10% more appends per second, and costs a lone appender or a pair about as much, hence the
+// switch).
 #pragma once
 
 #include <chrono>
