@@ -16,6 +16,11 @@ namespace evlite::detail {
 // bytes as \xNN, cut after 64 bytes.
 std::string printable(std::string_view text);
 
+// The StorageError for SQLite's `e` met while doing `context` (the file, and what was being done).
+inline StorageError storage_error(std::string_view context, const SQLite::Exception& e) {
+  return StorageError(e.getExtendedErrorCode(), std::string(context) + ": " + e.what());
+}
+
 // Runs `body`, translating SQLite and JSON exceptions into StorageError and InvalidArgument whose messages
 // start with `context` (the file, and what was being done). evlite errors pass through unchanged.
 template <class Body>
@@ -23,7 +28,7 @@ auto translate_errors(std::string_view context, Body&& body) -> decltype(body())
   try {
     return std::forward<Body>(body)();
   } catch (const SQLite::Exception& e) {
-    throw StorageError(e.getExtendedErrorCode(), std::string(context) + ": " + e.what());
+    throw storage_error(context, e);
   } catch (const nlohmann::json::exception& e) {
     throw InvalidArgument(std::string(context) + ": " + e.what());
   }

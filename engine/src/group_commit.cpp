@@ -18,7 +18,7 @@ std::exception_ptr group_error(const std::string& context) {
   try {
     throw;
   } catch (const SQLite::Exception& e) {
-    return std::make_exception_ptr(StorageError(e.getExtendedErrorCode(), context + ": " + e.what()));
+    return std::make_exception_ptr(storage_error(context, e));
   } catch (...) {
     return std::current_exception();
   }

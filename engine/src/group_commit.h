@@ -42,7 +42,8 @@ class GroupCommit {
 
   // Commits `parts` as one all-or-nothing request, in a group with whatever other threads submit now.
   // Returns the results in the order of `parts`; throws what the request (or the whole group) failed with.
-  // `context` names the request in errors; a failure of the whole group is reported with its first request's.
+  // `context` names the request in errors; when the whole group fails on SQLite's error, each request's
+  // StorageError names its own, while a busy timeout is reported with the group's first request's.
   std::vector<AppendResult> submit(const std::vector<PreparedAppend>& parts, const std::string& context);
 
   struct Stats {
