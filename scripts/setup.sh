@@ -7,7 +7,7 @@ packages=(
   cmake g++ make
   libsqlite3-dev sqlite3 libsqlitecpp-dev
   nlohmann-json3-dev libfmt-dev doctest-dev
-  libssl-dev libcli11-dev
+  libssl-dev libcli11-dev libsimdjson-dev
 )
 
 missing=()

@@ -37,15 +37,19 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
     prepared.id = prepared.caller_id ? canonical_uuid(event.id) : new_uuid_v7();
     try {
       validate_event_type(event.type);
-      // The insert's json() checks the syntax, in one pass with storing.
+      // Texts found surely JSON here, outside the write lock, are stored as given; the insert's json() checks
+      // the others (and canonical() those not minified).
       prepared.data_minified = check_data_encoding(event.data);
+      prepared.checked.data = prepared.data_minified && is_surely_json(event.data);
       if (reusable != nullptr && same_metadata(*reusable->source, event)) {
         prepared.metadata = reusable->metadata;  // the events of one command mostly share their metadata
         prepared.metadata_minified = reusable->metadata_minified;
+        prepared.checked.metadata = reusable->checked.metadata;
         prepared.metadata_shared = true;
       } else {
         prepared.metadata = stored_metadata(event, prepared.id);
         prepared.metadata_minified = is_minified_json(prepared.metadata);
+        prepared.checked.metadata = prepared.metadata_minified && is_surely_json(prepared.metadata);
         // Metadata that does not contain the event's id did not default an id to it, so it is the same for
         // every event with this metadata. (Containing it is only a sign: the caller may have put it there.)
         reusable = prepared.metadata.find(prepared.id) == std::string::npos ? &prepared : nullptr;
@@ -104,9 +108,11 @@ void insert_linked(EventTables& tables, const PreparedAppend& append, std::size_
                        event.schema_version(), minified ? event.data() : data, minified ? event.metadata : metadata,
                        now};
     ChainHash hash = chain_hash(link.hash, fields);
-    // Shared metadata that is minified is the very text the earlier insert checked; otherwise it went
-    // through canonical() above, which checked it.
-    tables.insert_event(fields, hash, event.metadata_shared);
+    // canonical() checked both texts. Shared metadata is the very text an earlier insert of this append
+    // checked (or this one fails with it).
+    JsonChecked checked{.data = !minified || event.checked.data,
+                        .metadata = !minified || event.checked.metadata || event.metadata_shared};
+    tables.insert_event(fields, hash, checked);
     link = {fields.position, hash};
   } catch (const SQLite::Exception& e) {
     if (std::string_view(e.what()).find("malformed JSON") == std::string_view::npos) throw;

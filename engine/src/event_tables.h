@@ -24,6 +24,13 @@ struct sqlite3_stmt;
 
 namespace evlite::detail {
 
+// Which of an event's texts are known to be JSON that SQLite's json() accepts, minified: stored as given.
+// The insert runs the others through json(), which checks them.
+struct JsonChecked {
+  bool data = false;
+  bool metadata = false;
+};
+
 // An event ready to insert: checked, with its id and metadata decided. It refers to the caller's NewEvent
 // for the type and data (no copy on the hot path): REQUIRES the NewEvent outlives it.
 struct PreparedEvent {
@@ -34,9 +41,11 @@ struct PreparedEvent {
   std::string metadata;    // the caller's, with correlation and causation ids
   // `metadata` is an earlier event's of the same append, whose insert checks its syntax first.
   bool metadata_shared = false;
-  // Found before the write lock: whether the texts are minified (is_minified_json), and so stored as given.
+  // Found before the write lock: whether the texts are minified (is_minified_json), and so stored as given,
+  // and whether they are then surely JSON (is_surely_json), so that the insert need not check them again.
   bool data_minified = false;
   bool metadata_minified = false;
+  JsonChecked checked;
 
   const std::string& type() const { return source->type; }
   const std::string& data() const { return source->data; }
@@ -78,10 +87,9 @@ class EventTables {
   void canonical(const std::string& data_in, const std::string& metadata_in, std::string& data, std::string& metadata);
 
   // Inserts an event with its position and hash. REQUIRES: its texts are minified (is_minified_json, or
-  // from canonical()); the insert's json() checks their syntax, but not the metadata's when
-  // `metadata_checked` (an earlier insert of the same transaction checked that same text). Throws
+  // from canonical()). The insert's json() checks the syntax of those not `checked`. Throws
   // SQLite::Exception ("malformed JSON") when they are not JSON.
-  void insert_event(const EventFields& event, const ChainHash& hash, bool metadata_checked = false);
+  void insert_event(const EventFields& event, const ChainHash& hash, JsonChecked checked);
   bool is_empty();
 
   // verify(): one finding per problem, at most `limit` per check.

@@ -40,7 +40,7 @@ void insert_exact(detail::EventTables& tables, const RecordedEvent& e, detail::E
                              e.recorded_at};
   link.hash = detail::chain_hash(link.hash, fields);
   link.position = e.position;
-  tables.insert_event(fields, link.hash);
+  tables.insert_event(fields, link.hash, {.data = true, .metadata = true});  // canonical() checked them
   tables.upsert_stream(e.stream_id, category_of(e.stream_id), e.version, e.recorded_at);
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "errors_internal.h"
 #include "stream_id.h"
@@ -233,6 +234,19 @@ std::string with_ids(const NewEvent& event, std::string_view event_id, std::stri
 bool is_minified_json(std::string_view text) {
   TextScan scan = scan_text(text);
   return scan.problem == nullptr && scan.minified;
+}
+
+bool is_surely_json(std::string_view text) {
+  if (text.size() > kMaxFastText) return false;
+  // One parser per thread (appends prepare in their own threads, outside any lock), its buffers reused and
+  // grown to the largest text it has seen; growing keeps the depth limit.
+  thread_local simdjson::dom::parser parser = [] {
+    simdjson::dom::parser p(kMaxFastText);
+    if (p.allocate(1024, kMaxFastDepth) != simdjson::SUCCESS) throw std::bad_alloc();
+    return p;
+  }();
+  // Copied into the parser's own buffer, which has the padding simdjson reads past a text's end.
+  return parser.parse(text.data(), text.size(), true).error() == simdjson::SUCCESS;
 }
 
 void append_json_string(std::string& out, std::string_view text) {

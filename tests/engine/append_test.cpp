@@ -11,10 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
 #include "support/test_helpers.h"
 #include "evlite/engine/errors.h"
 #include "evlite/engine/event_store.h"
 #include "support/temp_store.h"
+#include "support/writer_access.h"
 
 using namespace evlite;
 using namespace evlite::testing;
@@ -534,6 +538,67 @@ TEST_CASE_FIXTURE(TempStore, "data may be any JSON value and is stored as given"
   const auto stored = all_of(store.read_stream("values-1"));
   REQUIRE(stored.size() == values.size());
   for (std::size_t i = 0; i < values.size(); ++i) CHECK(stored[i].data == values[i]);
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "JSON that the check before the write lock cannot vouch for is checked by the insert and stored "
+                  "as given") {
+  // simdjson refuses these, SQLite's json() accepts them: the insert decides, as for any text.
+  const std::vector<std::string> values = {
+      R"({"big":123456789012345678901234567890})",       // an integer beyond 64 bits
+      "[1e400,-1e400]",                                  // beyond a double's range
+      R"(["\ud800","\udc00x"])",                         // lone surrogate escapes
+      R"({"s":")" + std::string(20'000, 'x') + R"("})",  // over the 16 KiB the check looks at
+  };
+  std::vector<NewEvent> events;
+  for (const std::string& value : values) {
+    NewEvent event = make_event("Valued", value);
+    event.metadata = R"({"n":123456789012345678901234567890})";
+    events.push_back(event);
+  }
+  store.append("values-1", ExpectedVersion::no_stream(), events);
+
+  const auto stored = all_of(store.read_stream("values-1"));
+  REQUIRE(stored.size() == values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    CHECK(stored[i].data == values[i]);
+    CHECK(stored[i].metadata.find(R"("n":123456789012345678901234567890)") != std::string::npos);
+  }
+  CHECK(store.verify().ok());
+
+  // And over 16 KiB, malformed JSON is refused by the insert.
+  const LogState before = log_state(store);
+  const std::string long_bad = R"({"s":")" + std::string(20'000, 'x') + R"(","n":01})";
+  auto error = thrown<InvalidArgument>(
+      [&] { store.append("values-1", ExpectedVersion::any(), {make_event("Bad", long_bad)}); });
+  REQUIRE(error.has_value());
+  CHECK(mentions(*error, "data is not valid JSON"));
+  CHECK(log_state(store) == before);
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "an event text over SQLite's length limit throws StorageError, writes nothing, and the next "
+                  "append is stored") {
+  // A lower limit on the store's own writer stands in for SQLite's 1 GB one.
+  on_writer(store, [](SQLite::Database& db) { sqlite3_limit(db.getHandle(), SQLITE_LIMIT_LENGTH, 10'000); });
+  store.append("order-1", ExpectedVersion::no_stream(), {make_event("Placed", R"({"n":1})")});
+  const LogState before = log_state(store);
+  const std::string long_data = R"({"s":")" + std::string(12'000, 'x') + R"("})";
+  NewEvent long_metadata = make_event();
+  long_metadata.metadata = long_data;
+  for (const NewEvent& event : {make_event("Long", long_data), long_metadata}) {
+    auto error = thrown<StorageError>(
+        [&] { store.append("order-1", ExpectedVersion::exact(1), {make_event(), event}); });
+    REQUIRE(error.has_value());
+    CHECK(mentions(*error, "too big"));
+    CHECK(log_state(store) == before);
+  }
+
+  store.append("order-1", ExpectedVersion::exact(1), {make_event("Shipped", R"({"n":2})")});
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 2u);
+  CHECK(stored[1].data == R"({"n":2})");
+  CHECK(store.verify().ok());
 }
 
 TEST_CASE_FIXTURE(TempStore, "an append of no events throws InvalidArgument") {

@@ -10,6 +10,7 @@
 #include "support/process.h"
 #include "support/temp_store.h"
 #include "support/test_helpers.h"
+#include "support/writer_access.h"
 #include "store_impl.h"
 
 using namespace evlite;
@@ -66,14 +67,6 @@ void append_crowd(EventStore& store, const std::filesystem::path& db_path, int s
   REQUIRE(wait_for_queue(store, size));
   foreign.release();
   for (auto& t : crowd) t.join();
-}
-
-// Hands `change` the store's own writer connection, under the store's write lock: TEMP triggers and
-// functions made there change what its appends meet and nothing else.
-void on_writer(EventStore& store, const std::function<void(SQLite::Database&)>& change) {
-  auto& impl = detail::ImplAccess::of(store);
-  std::lock_guard lock(impl.write_mutex);
-  change(impl.writer->db);
 }
 
 // Makes the next group the committer thread's to lead (a crowd came before it), or leaves it to the
