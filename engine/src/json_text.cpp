@@ -237,14 +237,17 @@ bool is_minified_json(std::string_view text) {
 }
 
 bool is_surely_json(std::string_view text) {
-  if (text.size() > kMaxFastText) return false;
+  // A minified JSON text starts with its value. Checked here, not left to simdjson: from 3.6 it skips a
+  // leading byte-order mark, which json() refuses.
+  constexpr std::string_view kValueStarts = "{[\"-0123456789tfn";
+  if (text.empty() || text.size() > kMaxFastText || kValueStarts.find(text.front()) == std::string_view::npos) {
+    return false;
+  }
   // One parser per thread (appends prepare in their own threads, outside any lock), its buffers reused and
-  // grown to the largest text it has seen; growing keeps the depth limit.
-  thread_local simdjson::dom::parser parser = [] {
-    simdjson::dom::parser p(kMaxFastText);
-    if (p.allocate(1024, kMaxFastDepth) != simdjson::SUCCESS) throw std::bad_alloc();
-    return p;
-  }();
+  // grown to the largest text it has seen; growing keeps the depth limit. Should memory run out, json()
+  // decides, as for any text not vouched for here.
+  thread_local simdjson::dom::parser parser(kMaxFastText);
+  if (parser.max_depth() != kMaxFastDepth && parser.allocate(1024, kMaxFastDepth) != simdjson::SUCCESS) return false;
   // Copied into the parser's own buffer, which has the padding simdjson reads past a text's end.
   return parser.parse(text.data(), text.size(), true).error() == simdjson::SUCCESS;
 }

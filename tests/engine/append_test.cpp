@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
 #include "support/test_helpers.h"
@@ -19,6 +20,7 @@
 #include "evlite/engine/event_store.h"
 #include "support/temp_store.h"
 #include "support/writer_access.h"
+#include "json_text.h"
 
 using namespace evlite;
 using namespace evlite::testing;
@@ -599,6 +601,47 @@ TEST_CASE_FIXTURE(TempStore,
   REQUIRE(stored.size() == 2u);
   CHECK(stored[1].data == R"({"n":2})");
   CHECK(store.verify().ok());
+}
+
+TEST_CASE("the check before the write lock vouches only for minified JSON that SQLite's json() stores as given") {
+  SQLite::Database sqlite(":memory:");
+  SQLite::Statement json(sqlite, "SELECT json(?1)");
+  auto stored_as_given = [&](const std::string& text) {
+    json.reset();
+    json.bind(1, text);
+    return json.executeStep() && json.getColumn(0).getString() == text;
+  };
+  const std::string deep_1000 = std::string(1000, '[') + std::string(1000, ']');
+  const std::string string_of_16k = "\"" + std::string(detail::kMaxFastText - 2, 'x') + "\"";
+  const std::vector<std::string> vouched = {
+      R"({"a":1})", "[1,2]", R"("x")", "-0", "1E+2", "0e0", "1e-400", R"("\u0000\/")", "true", "null", "{}",
+      R"({"a":1,"a":2})", deep_1000, string_of_16k};
+  for (const std::string& text : vouched) {
+    INFO("text: ", text.substr(0, 40));
+    CHECK(detail::is_surely_json(text));
+    CHECK(stored_as_given(text));
+  }
+  const std::vector<std::string> left_to_json = {
+      "",
+      "\xEF\xBB\xBF{\"a\":1}",  // a byte-order mark: json() refuses it, simdjson from 3.6 skips it
+      R"({"a":01})", R"([1,])", "123456789012345678901234567890", "1e400", R"("\ud800")",
+      "[" + deep_1000 + "]",  // deeper than 1,000
+      "\"" + std::string(detail::kMaxFastText - 1, 'x') + "\"",  // one byte over 16 KiB
+  };
+  for (const std::string& text : left_to_json) {
+    INFO("text: ", text.substr(0, 40));
+    CHECK_FALSE(detail::is_surely_json(text));
+  }
+}
+
+TEST_CASE_FIXTURE(TempStore, "data or metadata that starts with a byte-order mark throws InvalidArgument") {
+  const std::string bom = "\xEF\xBB\xBF";
+  NewEvent metadata = make_event();
+  metadata.metadata = bom + R"({"correlation_id":"c","causation_id":"d"})";
+  for (const NewEvent& event : {make_event("Marked", bom + R"({"a":1})"), metadata}) {
+    CHECK_THROWS_AS(store.append("order-1", ExpectedVersion::any(), {event}), InvalidArgument);
+  }
+  CHECK(store.head_position() == Position{0});
 }
 
 TEST_CASE_FIXTURE(TempStore, "an append of no events throws InvalidArgument") {
