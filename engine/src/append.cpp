@@ -2,6 +2,7 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include "append.h"
 #include "errors_internal.h"
@@ -125,20 +126,29 @@ void insert_linked(EventTables& tables, const PreparedAppend& append, std::size_
 }  // namespace
 
 AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now, EventTables::ChainLink& link) {
-  if (auto earlier = earlier_identical_append(tables, append)) return *earlier;
-  StreamVersion current = tables.stream_version(append.stream);
-  if (!append.expected.accepts(current)) throw WrongExpectedVersion(append.stream, append.expected, current);
-  AppendResult result{current, {}, {}};
-  EventTables::ChainLink next = link;
-  for (std::size_t i = 0; i < append.events.size(); ++i) {
-    ++result.version.value;
-    insert_linked(tables, append, i, result.version, now, next);
-    result.last_position = next.position;
-    if (result.first_position.value == 0) result.first_position = result.last_position;
+  try {
+    if (auto earlier = earlier_identical_append(tables, append)) return *earlier;
+    StreamVersion current = tables.stream_version(append.stream);
+    if (!append.expected.accepts(current)) throw WrongExpectedVersion(append.stream, append.expected, current);
+    AppendResult result{current, {}, {}};
+    EventTables::ChainLink next = link;
+    for (std::size_t i = 0; i < append.events.size(); ++i) {
+      ++result.version.value;
+      insert_linked(tables, append, i, result.version, now, next);
+      result.last_position = next.position;
+      if (result.first_position.value == 0) result.first_position = result.last_position;
+    }
+    tables.upsert_stream(append.stream, append.category, result.version, now);
+    link = next;
+    return result;
+  } catch (const SQLite::Exception& e) {
+    // A text over SQLite's length limit is this append's own fault, not the store's: it fails alone, as bad
+    // JSON does, and not the group it shares a transaction with.
+    if (e.getErrorCode() != SQLITE_TOOBIG) throw;
+    throw InvalidArgument(fmt::format("append to stream {}: an event's data or metadata is longer than SQLite's "
+                                      "length limit ({})",
+                                      printable(append.stream), e.what()));
   }
-  tables.upsert_stream(append.stream, append.category, result.version, now);
-  link = next;
-  return result;
 }
 
 }  // namespace detail

@@ -25,7 +25,8 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
 // `link` is the hash chain's last link: EventTables::last_link() when the transaction began, then as the
 // writes before this one in it left it (so it is looked up once per transaction, not per append). It is
 // advanced past the new events, and left as it was when this throws.
-// Throws WrongExpectedVersion, DuplicateEventId, InvalidArgument (data that SQLite's json() refuses).
+// Throws WrongExpectedVersion, DuplicateEventId, InvalidArgument (data that SQLite's json() refuses, a text
+// over SQLite's length limit).
 AppendResult write(EventTables& tables, const PreparedAppend& append, Timestamp now, EventTables::ChainLink& link);
 
 }  // namespace evlite::detail

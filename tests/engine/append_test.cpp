@@ -579,7 +579,7 @@ TEST_CASE_FIXTURE(TempStore,
 }
 
 TEST_CASE_FIXTURE(TempStore,
-                  "an event text over SQLite's length limit throws StorageError, writes nothing, and the next "
+                  "an event text over SQLite's length limit throws InvalidArgument, writes nothing, and the next "
                   "append is stored") {
   // A lower limit on the store's own writer stands in for SQLite's 1 GB one.
   on_writer(store, [](SQLite::Database& db) { sqlite3_limit(db.getHandle(), SQLITE_LIMIT_LENGTH, 10'000); });
@@ -589,10 +589,11 @@ TEST_CASE_FIXTURE(TempStore,
   NewEvent long_metadata = make_event();
   long_metadata.metadata = long_data;
   for (const NewEvent& event : {make_event("Long", long_data), long_metadata}) {
-    auto error = thrown<StorageError>(
+    auto error = thrown<InvalidArgument>(
         [&] { store.append("order-1", ExpectedVersion::exact(1), {make_event(), event}); });
     REQUIRE(error.has_value());
-    CHECK(mentions(*error, "too big"));
+    CHECK(mentions(*error, "length limit"));
+    CHECK(mentions(*error, "order-1"));
     CHECK(log_state(store) == before);
   }
 

@@ -37,6 +37,14 @@ bool wait_for_queue(const EventStore& store, std::int64_t queued) {
   return true;
 }
 
+// Runs `append` in a thread of its own, returned once `queued` appends are in flight: appends started so,
+// one after another, queue in that order.
+std::thread queue_append(const EventStore& store, std::int64_t queued, std::function<void()> append) {
+  std::thread thread(std::move(append));
+  REQUIRE(wait_for_queue(store, queued));
+  return thread;
+}
+
 // `threads` threads each append `per_thread` single events, in order, to a stream of their own ("t-N").
 void append_from_threads(EventStore& store, int threads, int per_thread) {
   std::vector<std::thread> workers;
@@ -247,52 +255,57 @@ TEST_CASE_FIXTURE(TempStore, "appends to one stream inside one group see each ot
 }
 
 TEST_CASE_FIXTURE(TempStore,
-                  "inside a group, an append that fails while writing leaves nothing: bad JSON in its only event or "
-                  "a later one, or a later stream of append_many") {
+                  "inside a group, an append that fails while writing leaves nothing: bad JSON or a text over "
+                  "SQLite's length limit in its only event or a later one, or a later stream of append_many") {
   std::int64_t by_committer = choose_leader(store, db_path);
+  // Each passes every check before the write lock and fails in the insert. An append of this one event
+  // has no savepoint (SQLite undoes the failed insert); one whose second event it is needs one, as does an
+  // append_many.
+  NewEvent bad = make_event("Bad", R"({"n":01})");  // minified, so nothing vouches for it before the insert
+  std::string one_error = R"(event 0 ("Bad") of the append to stream "one": data is not valid JSON)";
+  std::string several_error = R"(event 1 ("Bad") of the append to stream "several": data is not valid JSON)";
+  SUBCASE("bad JSON") {}
+  SUBCASE("a text over SQLite's length limit") {
+    // A lower limit on the store's own writer stands in for SQLite's 1 GB one.
+    on_writer(store, [](SQLite::Database& db) { sqlite3_limit(db.getHandle(), SQLITE_LIMIT_LENGTH, 10'000); });
+    bad = make_event("Bad", R"({"s":")" + std::string(12'000, 'x') + R"("})");
+    one_error = R"(append to stream "one": an event's data or metadata is longer than SQLite's length limit)";
+    several_error = R"(append to stream "several": an event's data or metadata is longer than SQLite's length limit)";
+  }
   auto head = store.head_position().value;
   auto before = store.write_stats();
   auto led = group_stats(store).committer_groups;
   ForeignWriter foreign(db_path);
-  std::thread leader([&] { store.append("lead", ExpectedVersion::no_stream(), {make_event()}); });
-  REQUIRE(wait_for_queue(store, 1));
-  // Passes every check before the write lock; json() refuses it in the insert. An append of this one event
-  // has no savepoint (SQLite undoes the failed insert); one whose second event it is needs one, as does an
-  // append_many.
-  NewEvent bad = make_event("Bad", R"({"n":01})");  // minified, so no json() reads it before the insert
+  std::thread leader =
+      queue_append(store, 1, [&] { store.append("lead", ExpectedVersion::no_stream(), {make_event()}); });
   std::optional<InvalidArgument> one_refused, several_refused;
-  std::thread one([&] {
+  std::thread one = queue_append(store, 2, [&] {
     one_refused = thrown<InvalidArgument>([&] { store.append("one", ExpectedVersion::no_stream(), {bad}); });
   });
-  REQUIRE(wait_for_queue(store, 2));
-  std::thread several([&] {
+  std::thread several = queue_append(store, 3, [&] {
     several_refused = thrown<InvalidArgument>(
         [&] { store.append("several", ExpectedVersion::no_stream(), {make_event(), bad}); });
   });
-  REQUIRE(wait_for_queue(store, 3));
   // Its first stream is written before the second's expectation fails.
   std::optional<WrongExpectedVersion> many_refused;
-  std::thread many([&] {
+  std::thread many = queue_append(store, 4, [&] {
     many_refused = thrown<WrongExpectedVersion>([&] {
       store.append_many({{"many", ExpectedVersion::no_stream(), {make_event()}},
                          {"lead", ExpectedVersion::exact(7), {make_event()}}});
     });
   });
-  REQUIRE(wait_for_queue(store, 4));
   std::optional<AppendResult> after;
-  std::thread later([&] { after = store.append("after", ExpectedVersion::no_stream(), {make_event()}); });
-  REQUIRE(wait_for_queue(store, 5));
+  std::thread later =
+      queue_append(store, 5, [&] { after = store.append("after", ExpectedVersion::no_stream(), {make_event()}); });
   foreign.release();
   for (auto* t : {&leader, &one, &several, &many, &later}) t->join();
 
   CHECK(store.write_stats().transactions - before.transactions == 1);
   CHECK(group_stats(store).committer_groups - led == by_committer);
   REQUIRE(one_refused.has_value());
-  CHECK(std::string(one_refused->what())
-            .find(R"(event 0 ("Bad") of the append to stream "one": data is not valid JSON)") != std::string::npos);
+  CHECK(std::string(one_refused->what()).find(one_error) != std::string::npos);
   REQUIRE(several_refused.has_value());
-  CHECK(std::string(several_refused->what())
-            .find(R"(event 1 ("Bad") of the append to stream "several": data is not valid JSON)") != std::string::npos);
+  CHECK(std::string(several_refused->what()).find(several_error) != std::string::npos);
   CHECK(many_refused.has_value());
   REQUIRE(after.has_value());
   CHECK(after->first_position == Position{head + 2});  // right after the leader's: nothing of the three was kept
