@@ -45,8 +45,7 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
       if (reusable != nullptr && same_metadata(*reusable->source, event)) {
         prepared.metadata = reusable->metadata;  // the events of one command mostly share their metadata
         prepared.metadata_minified = reusable->metadata_minified;
-        prepared.checked.metadata = reusable->checked.metadata;
-        prepared.metadata_shared = true;
+        prepared.checked.metadata = true;  // the earlier event's insert checks this very text, or the append fails
       } else {
         prepared.metadata = stored_metadata(event, prepared.id);
         prepared.metadata_minified = is_minified_json(prepared.metadata);
@@ -109,10 +108,8 @@ void insert_linked(EventTables& tables, const PreparedAppend& append, std::size_
                        event.schema_version(), minified ? event.data() : data, minified ? event.metadata : metadata,
                        now};
     ChainHash hash = chain_hash(link.hash, fields);
-    // canonical() checked both texts. Shared metadata is the very text an earlier insert of this append
-    // checked (or this one fails with it).
-    JsonChecked checked{.data = !minified || event.checked.data,
-                        .metadata = !minified || event.checked.metadata || event.metadata_shared};
+    // canonical() checked both texts.
+    JsonChecked checked{.data = !minified || event.checked.data, .metadata = !minified || event.checked.metadata};
     tables.insert_event(fields, hash, checked);
     link = {fields.position, hash};
   } catch (const SQLite::Exception& e) {

@@ -39,10 +39,9 @@ struct PreparedEvent {
   std::string id;
   bool caller_id = false;  // the caller chose the id, so it may already be stored
   std::string metadata;    // the caller's, with correlation and causation ids
-  // `metadata` is an earlier event's of the same append, whose insert checks its syntax first.
-  bool metadata_shared = false;
   // Found before the write lock: whether the texts are minified (is_minified_json), and so stored as given,
-  // and whether they are then surely JSON (is_surely_json), so that the insert need not check them again.
+  // and whether the insert need not check them again: they are surely JSON (is_surely_json), or the
+  // metadata is an earlier event's of the same append, whose insert checks it first.
   bool data_minified = false;
   bool metadata_minified = false;
   JsonChecked checked;

@@ -36,7 +36,7 @@ bool is_minified_json(std::string_view text);
 // simdjson refuses but json() may not (integers beyond 64 bits, numbers beyond a double's range, lone
 // surrogate escapes, nesting over kMaxFastDepth) and for texts over kMaxFastText: json() in the insert
 // decides those, as it decides every text, so what is stored and what is refused does not change.
-inline constexpr std::size_t kMaxFastText = 16 * 1024;  // bounds each thread's parser buffers to ~200 KB
+inline constexpr std::size_t kMaxFastText = 16 * 1024;  // bounds each thread's parser buffers to ~250 KB
 inline constexpr std::size_t kMaxFastDepth = 1000;      // SQLite's own limit since 3.42 (2,000 before)
 bool is_surely_json(std::string_view text);
 
