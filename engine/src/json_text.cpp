@@ -84,6 +84,27 @@ TextScan scan_text(std::string_view text) {
   return scan;
 }
 
+// simdjson's document of `text` when is_surely_json(text); it lives until this thread parses again.
+std::optional<simdjson::dom::element> surely_json_document(std::string_view text) {
+  // A minified JSON text starts with its value. Checked here, not left to simdjson: from 3.6 it skips a
+  // leading byte-order mark, which json() refuses.
+  constexpr std::string_view kValueStarts = "{[\"-0123456789tfn";
+  if (text.empty() || text.size() > kMaxFastText || kValueStarts.find(text.front()) == std::string_view::npos) {
+    return std::nullopt;
+  }
+  // One parser per thread (appends prepare in their own threads, outside any lock), its buffers reused and
+  // grown to the largest text it has seen; growing keeps the depth limit. Should memory run out, json()
+  // decides, as for any text not vouched for here.
+  thread_local simdjson::dom::parser parser(kMaxFastText);
+  if (parser.max_depth() != kMaxFastDepth && parser.allocate(1024, kMaxFastDepth) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  // Copied into the parser's own buffer, which has the padding simdjson reads past a text's end.
+  simdjson::dom::element root;
+  if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  return root;
+}
+
 // Validates a metadata text and notes the two id keys at its top level, without building a document.
 class MetadataScan : public nlohmann::json_sax<json> {
  public:
@@ -120,6 +141,26 @@ class MetadataScan : public nlohmann::json_sax<json> {
   }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
     return fail(e.what());
+  }
+
+  // Scans a document simdjson parsed, as sax_parse would scan its text: only the top level matters, so a
+  // nested value is fed as a null (a non-string where an id may be expected). False on the first problem.
+  bool scan_top_level(simdjson::dom::element root) {
+    simdjson::dom::object object;
+    if (root.get_object().get(object) != simdjson::SUCCESS) return null();  // valid JSON, not an object
+    if (!start_object(object.size())) return false;
+    for (simdjson::dom::key_value_pair field : object) {
+      string_t key_text(field.key);
+      if (!key(key_text)) return false;
+      std::string_view text;
+      if (field.value.get_string().get(text) == simdjson::SUCCESS) {
+        string_t value_text(text);
+        string(value_text);
+      } else if (!null()) {
+        return false;
+      }
+    }
+    return end_object();
   }
 
  private:
@@ -171,7 +212,9 @@ std::string with_ids(const NewEvent& event, std::string_view event_id, std::stri
 // The metadata `text` when it cannot hold the id keys: shaped as an object, valid UTF-8, and then what the
 // scan would have found. Its syntax is left to the insert's json(); the caller checked for control bytes.
 std::optional<MetadataScan> scan_without_keys(std::string_view text) {
-  if (text.find("correlation_id") != std::string_view::npos || text.find("causation_id") != std::string_view::npos) {
+  // A key spelled with an escape ("correlation\u005fid") is the same key.
+  if (text.find("correlation_id") != std::string_view::npos || text.find("causation_id") != std::string_view::npos ||
+      text.find("\\u") != std::string_view::npos) {
     return std::nullopt;
   }
   std::size_t open = text.find_first_not_of(" \t\r\n");
@@ -191,8 +234,12 @@ std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
   std::string_view text = event.metadata;
   if (!has_json_bytes_only(text)) throw InvalidArgument("metadata must be a JSON object without raw control characters");
   if (auto quick = scan_without_keys(text)) return with_ids(event, event_id, text, *quick);
+  // Commands stamp their ids into metadata, so this is common: simdjson scans it in a fraction of the time
+  // nlohmann's parser takes (0.25 against 0.9 µs for the bench's), which scans what simdjson cannot vouch for.
   MetadataScan scan;
-  if (!json::sax_parse(text, &scan) || !scan.is_object) {
+  auto document = surely_json_document(text);
+  bool scanned = document ? scan.scan_top_level(*document) : json::sax_parse(text, &scan);
+  if (!scanned || !scan.is_object) {
     throw InvalidArgument(fmt::format("metadata must be a JSON object{}{}", scan.error.empty() ? "" : ": ", scan.error));
   }
   return with_ids(event, event_id, text, scan);
@@ -236,21 +283,7 @@ bool is_minified_json(std::string_view text) {
   return scan.problem == nullptr && scan.minified;
 }
 
-bool is_surely_json(std::string_view text) {
-  // A minified JSON text starts with its value. Checked here, not left to simdjson: from 3.6 it skips a
-  // leading byte-order mark, which json() refuses.
-  constexpr std::string_view kValueStarts = "{[\"-0123456789tfn";
-  if (text.empty() || text.size() > kMaxFastText || kValueStarts.find(text.front()) == std::string_view::npos) {
-    return false;
-  }
-  // One parser per thread (appends prepare in their own threads, outside any lock), its buffers reused and
-  // grown to the largest text it has seen; growing keeps the depth limit. Should memory run out, json()
-  // decides, as for any text not vouched for here.
-  thread_local simdjson::dom::parser parser(kMaxFastText);
-  if (parser.max_depth() != kMaxFastDepth && parser.allocate(1024, kMaxFastDepth) != simdjson::SUCCESS) return false;
-  // Copied into the parser's own buffer, which has the padding simdjson reads past a text's end.
-  return parser.parse(text.data(), text.size(), true).error() == simdjson::SUCCESS;
-}
+bool is_surely_json(std::string_view text) { return surely_json_document(text).has_value(); }
 
 void append_json_string(std::string& out, std::string_view text) {
   bool plain = std::all_of(text.begin(), text.end(), [](char c) {

@@ -441,6 +441,53 @@ TEST_CASE_FIXTURE(TempStore, "metadata that is not a JSON object throws InvalidA
   }
 }
 
+// Metadata that mentions the id keys is scanned by simdjson when it can vouch for the text, else by
+// nlohmann's parser (here: a leading space, which the early check leaves to json()); both must agree.
+TEST_CASE_FIXTURE(TempStore, "an id key given twice or not as a string is refused naming it and writes nothing whichever parser scans the metadata") {
+  const LogState before = log_state(store);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"correlation_id":"a","correlation_id":"b"})", R"(key "correlation_id" appears twice)"},
+      {R"({"correlation\u005fid":"a","correlation_id":"b"})", R"(key "correlation_id" appears twice)"},
+      {R"({"user":"u","causation_id":7})", "correlation_id and causation_id must be strings"},
+      {R"({"causation_id":{"id":"x"}})", "correlation_id and causation_id must be strings"},
+      {R"({"correlation_id":null})", "correlation_id and causation_id must be strings"},
+  };
+  for (const auto& [metadata, message] : cases) {
+    for (const std::string& text : {metadata, " " + metadata}) {
+      INFO("metadata '", text, "'");
+      NewEvent event = make_event();
+      event.metadata = text;
+      auto error = thrown<InvalidArgument>([&] { store.append("order-1", ExpectedVersion::any(), {event}); });
+      REQUIRE(error.has_value());
+      CHECK(std::string(error->what()).find("metadata must be a JSON object: " + message) != std::string::npos);
+      CHECK(log_state(store) == before);
+    }
+  }
+}
+
+TEST_CASE_FIXTURE(TempStore, "metadata ids are taken from top-level keys only and from keys spelled with escapes whichever parser scans the metadata") {
+  const std::string nested = R"({"nested":{"correlation_id":"n"},"correlation\u005fid":"c","n":1})";
+  const std::string escaped_only = R"({"correlation\u005fid":"c","n":1})";  // no id key spelled plainly
+  std::vector<NewEvent> events;
+  for (const std::string& metadata : {nested, " " + nested, escaped_only, " " + escaped_only}) {
+    events.push_back(make_event());
+    events.back().metadata = metadata;
+  }
+  store.append("order-1", ExpectedVersion::no_stream(), events);
+
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 4u);
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    INFO("metadata ", stored[i].metadata);
+    CHECK(correlation_id(stored[i]) == "c");
+    CHECK(json_at(stored[i].metadata, "$.correlation_id") == "c");  // one such key, not a second in front
+    CHECK(causation_id(stored[i]) == stored[i].id);
+    CHECK(json_at(stored[i].metadata, "$.n") == "1");
+    if (i < 2) CHECK(json_at(stored[i].metadata, "$.nested.correlation_id") == "n");
+  }
+  CHECK(store.verify().ok());
+}
+
 // ---- Invalid input ----
 
 TEST_CASE_FIXTURE(TempStore,
