@@ -11,6 +11,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <random>
 
@@ -83,6 +84,8 @@ class Bench {
   // Repetitions of the workloads rated in pairs (the appends and the scans): a single scan swings by 20%
   // here (quick read_all runs of 3 gave 0.75-1.00), so their median needs more than 3.
   static constexpr int kPairedRepetitions = 5;
+  // Scans of each file per side (read_all, read_all_decode): see there.
+  static constexpr int kScansPerSide = 3;
 
   // Medians of 5 repetitions of each side of each workload. Which side goes first alternates, so that
   // neither always meets a machine the other has warmed or loaded, and the ratio is the median of each
@@ -212,14 +215,24 @@ class Bench {
         for (int rep = 0; rep < kPairedRepetitions; ++rep) {
           auto file = fresh(name);
           append(file, events - kStreams, 1000, Synchronous::Normal, payload);  // after each stream's first
-          if (rep % 2 == 1) b.push_back(raw_scan(file, decode));
-          reset_peak_rss();
-          a.push_back(read_all(file, decode));
-          rss = std::max(rss, peak_rss_mb());
-          if (rep % 2 == 0) b.push_back(raw_scan(file, decode));
+          double ours = std::numeric_limits<double>::infinity();
+          double theirs = ours;
+          for (int scan = 0; scan < kScansPerSide; ++scan) {
+            bool ours_first = (rep + scan) % 2 == 0;
+            if (!ours_first) theirs = std::min(theirs, raw_scan(file, decode));
+            reset_peak_rss();
+            ours = std::min(ours, read_all(file, decode));
+            rss = std::max(rss, peak_rss_mb());
+            if (ours_first) theirs = std::min(theirs, raw_scan(file, decode));
+          }
+          a.push_back(ours);
+          b.push_back(theirs);
         }
         // Both sides of a repetition scan one file, written just before: its write-back can still be
         // running, and a pair shares that (a quick run measured 0.77 by medians, 0.97 twice right after).
+        // A scan is bound by the CPU alone, and what slows one down here is another tenant or that
+        // write-back, never the scan itself: so each side's figure for a file is its best of three scans,
+        // taken in turn with the other side's.
         results.push_back(rated_in_pairs(name, events, a, b, rss,
                                          decode ? ">= 0.8x a raw scan plus the same parse"
                                                 : ">= 0.85x a raw scan copying the same columns"));
