@@ -81,18 +81,70 @@ class BusyTimeoutScope {
 
 }  // namespace
 
-void write_transaction(SQLite::Database& db, std::chrono::steady_clock::time_point deadline,
+TransactionStatements::~TransactionStatements() {
+  for (sqlite3_stmt* statement : {begin_, commit_, rollback_}) sqlite3_finalize(statement);
+}
+
+void TransactionStatements::run(sqlite3_stmt*& statement, const char* sql) {
+  sqlite3* db = db_.getHandle();
+  if (statement == nullptr) {
+    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+    if (rc != SQLITE_OK) throw SQLite::Exception(db, rc);
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(statement);
+    return;
+  }
+  SQLite::Exception error(db, rc);  // before the reset, which sets the connection's error again
+  sqlite3_reset(statement);
+  throw error;
+}
+
+void TransactionStatements::rollback() noexcept {
+  if (sqlite3_get_autocommit(db_.getHandle()) != 0) return;  // no transaction open
+  try {
+    run(rollback_, "ROLLBACK");
+  } catch (const SQLite::Exception&) {  // SQLite rolls back what it can; the next BEGIN reports what is left
+  }
+}
+
+namespace {
+
+// Rolls back a transaction that was begun and not committed, on any exit.
+class RollbackUnlessCommitted {
+ public:
+  explicit RollbackUnlessCommitted(TransactionStatements& statements) : statements_(statements) {}
+  ~RollbackUnlessCommitted() {
+    if (!committed_) statements_.rollback();
+  }
+  RollbackUnlessCommitted(const RollbackUnlessCommitted&) = delete;
+  RollbackUnlessCommitted& operator=(const RollbackUnlessCommitted&) = delete;
+  void commit() {
+    statements_.commit();
+    committed_ = true;
+  }
+
+ private:
+  TransactionStatements& statements_;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+void write_transaction(TransactionStatements& statements, std::chrono::steady_clock::time_point deadline,
                        std::chrono::milliseconds busy_timeout, const std::string& context,
                        const std::function<void()>& body) {
-  BusyTimeoutScope busy(db, busy_timeout);
+  BusyTimeoutScope busy(statements.db(), busy_timeout);
   for (;;) {
     try {
       busy.wait_until(deadline);
       // IMMEDIATE takes the write lock up front: a DEFERRED transaction that upgrades to a write can hit
       // SQLITE_BUSY that no busy timeout resolves.
-      SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+      statements.begin_immediate();
+      RollbackUnlessCommitted transaction(statements);
       body();
-      tx.commit();
+      transaction.commit();
       return;
     } catch (const SQLite::Exception& e) {
       if (!is_busy(e)) throw;

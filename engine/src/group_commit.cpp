@@ -153,7 +153,7 @@ std::size_t GroupCommit::run_group(Writer& first, Group& group) {
   std::int64_t committed = 0;
   std::chrono::steady_clock::time_point writes_done;
   try {
-    write_transaction(impl_.writer->db, first.deadline, impl_.options.busy_timeout, *first.context, [&] {
+    write_transaction(impl_.writer->transactions, first.deadline, impl_.options.busy_timeout, *first.context, [&] {
       // Writers are taken while earlier ones are written, so those still preparing their append join
       // this transaction. A retried body (busy) takes the same writers again: they stay queued until done.
       group.members.clear();

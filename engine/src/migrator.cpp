@@ -117,10 +117,11 @@ int open_schema(SQLite::Database& db, const std::filesystem::path& path, std::ch
   check_identity(found, path, latest);
   enable_wal(db, path, busy_timeout);
 
+  TransactionStatements transactions(db);
   for (const Migration& migration : all) {
     if (found.user_version >= migration.number) continue;
     std::string context = fmt::format("{}: migration {:04}_{}", path.string(), migration.number, migration.name);
-    write_transaction(db, deadline_after(busy_timeout), busy_timeout, context, [&] {
+    write_transaction(transactions, deadline_after(busy_timeout), busy_timeout, context, [&] {
       FileIdentity now = identify(db, path);
       check_identity(now, path, latest);
       if (now.user_version >= migration.number) return;

@@ -28,7 +28,8 @@ void write_transaction(const EventStore& store, SQLite::Database& db, const std:
     // The store's checkpointer copies the WAL, not this commit; only for this write, since the connection
     // may outlive the store.
     detail::Checkpointer::Attached attached(impl.checkpointer, db);
-    detail::write_transaction(db, deadline, impl.options.busy_timeout, context, body);
+    detail::TransactionStatements transactions(db);  // one transaction per call: nothing to keep
+    detail::write_transaction(transactions, deadline, impl.options.busy_timeout, context, body);
   });
   impl.commits.notify();
 }

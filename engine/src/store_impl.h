@@ -84,7 +84,7 @@ void write_locked(EventStore::Impl& impl, const std::string& context, Body&& bod
   auto deadline = deadline_after(impl.options.busy_timeout);  // the wait for write_mutex counts
   {
     std::lock_guard lock(impl.write_mutex);
-    write_transaction(impl.writer->db, deadline, impl.options.busy_timeout, context,
+    write_transaction(impl.writer->transactions, deadline, impl.options.busy_timeout, context,
                       [&] { body(impl.writer->tables); });
   }
   impl.commits.notify();
