@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <optional>
 
 #include <fmt/format.h>
@@ -209,14 +210,39 @@ namespace {
 std::string with_ids(const NewEvent& event, std::string_view event_id, std::string_view text,
                      const MetadataScan& scan);
 
+// `text` with each \u escape of an ASCII character decoded, the other escapes left as they are: enough to
+// compare with the id keys, which are ASCII letters and '_', whatever the spelling ("correlation\u005fid").
+std::string ascii_unescaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      unsigned code = 0;
+      const char* hex = text.data() + i + 2;
+      if (text[i + 1] == 'u' && i + 6 <= text.size() && std::from_chars(hex, hex + 4, code, 16).ptr == hex + 4 &&
+          code < 0x80) {
+        out += static_cast<char>(code);
+        i += 5;
+        continue;
+      }
+      out += text[i++];  // an escape that cannot spell a key letter, kept: its backslash and the next byte
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+bool mentions_id_key(std::string_view text) {
+  auto mentions = [](std::string_view t) {
+    return t.find("correlation_id") != std::string_view::npos || t.find("causation_id") != std::string_view::npos;
+  };
+  return mentions(text) || (text.find('\\') != std::string_view::npos && mentions(ascii_unescaped(text)));
+}
+
 // The metadata `text` when it cannot hold the id keys: shaped as an object, valid UTF-8, and then what the
 // scan would have found. Its syntax is left to the insert's json(); the caller checked for control bytes.
 std::optional<MetadataScan> scan_without_keys(std::string_view text) {
-  // A key spelled with an escape ("correlation\u005fid") is the same key.
-  if (text.find("correlation_id") != std::string_view::npos || text.find("causation_id") != std::string_view::npos ||
-      text.find("\\u") != std::string_view::npos) {
-    return std::nullopt;
-  }
+  if (mentions_id_key(text)) return std::nullopt;
   std::size_t open = text.find_first_not_of(" \t\r\n");
   std::size_t close = text.find_last_not_of(" \t\r\n");
   if (open == std::string_view::npos || text[open] != '{' || text[close] != '}' || !is_valid_utf8(text)) {
@@ -247,33 +273,110 @@ std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
 
 namespace {
 
+// Where an id key's member lies in a metadata text: its key (quotes included) and its value.
+struct IdMember {
+  std::size_t key_begin = 0, key_end = 0, value_begin = 0, value_end = 0;
+};
+
+// The members of the id keys at the top level of `text`, a JSON object that the scan accepted: a walk over
+// its tokens that trusts the syntax and only finds where each member lies.
+std::array<std::optional<IdMember>, 2> id_members(std::string_view text) {
+  std::array<std::optional<IdMember>, 2> found;  // correlation_id, causation_id
+  std::size_t i = text.find('{') + 1;
+  auto skip_space = [&] {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+  };
+  auto past_string = [&](std::size_t quote) {  // the index after the string that opens at `quote`
+    std::size_t j = quote + 1;
+    while (text[j] != '"') j += text[j] == '\\' ? 2 : 1;
+    return j + 1;
+  };
+  auto past_value = [&](std::size_t j) {  // the index after the value that starts at `j`
+    if (text[j] == '"') return past_string(j);
+    if (text[j] == '{' || text[j] == '[') {
+      int depth = 0;
+      do {
+        if (text[j] == '"') {
+          j = past_string(j);
+          continue;
+        }
+        if (text[j] == '{' || text[j] == '[') ++depth;
+        if (text[j] == '}' || text[j] == ']') --depth;
+        ++j;
+      } while (depth > 0);
+      return j;
+    }
+    constexpr std::string_view kAfterScalar = ",}] \t\n\r";  // a number, true, false or null ends here
+    while (j < text.size() && kAfterScalar.find(text[j]) == std::string_view::npos) ++j;
+    return j;
+  };
+  for (skip_space(); i < text.size() && text[i] == '"';) {
+    IdMember member{.key_begin = i, .key_end = past_string(i)};
+    std::string key = ascii_unescaped(text.substr(member.key_begin + 1, member.key_end - member.key_begin - 2));
+    i = member.key_end;
+    skip_space();
+    ++i;  // the colon
+    skip_space();
+    member.value_begin = i;
+    member.value_end = i = past_value(i);
+    if (key == "correlation_id") found[0] = member;
+    if (key == "causation_id") found[1] = member;
+    skip_space();
+    if (i < text.size() && text[i] == ',') ++i;
+    skip_space();
+  }
+  return found;
+}
+
 std::string with_ids(const NewEvent& event, std::string_view event_id, std::string_view text,
                      const MetadataScan& scan) {
-  std::string correlation = chosen_id("correlation_id", event.correlation_id, scan.correlation_id, event_id);
-  std::string causation = chosen_id("causation_id", event.causation_id, scan.causation_id, event_id);
-  std::string base(text);
-  if (scan.correlation_id == correlation && scan.causation_id == causation) return base;
-
-  if (!scan.correlation_id && !scan.causation_id) {
-    // The common case: splice both ids in front of the caller's fields, without building a document.
-    std::string out = "{";
-    append_json_string(out, "correlation_id");
+  const std::array<std::string_view, 2> keys = {"correlation_id", "causation_id"};
+  const std::array<std::string, 2> ids = {
+      chosen_id(keys[0], event.correlation_id, scan.correlation_id, event_id),
+      chosen_id(keys[1], event.causation_id, scan.causation_id, event_id)};
+  const std::array<const std::optional<std::string>*, 2> given = {&scan.correlation_id, &scan.causation_id};
+  auto member = [](std::string& out, std::string_view key, std::string_view id) {
+    append_json_string(out, key);
     out += ':';
-    append_json_string(out, correlation);
-    out += ',';
-    append_json_string(out, "causation_id");
-    out += ':';
-    append_json_string(out, causation);
-    if (!scan.empty) out += ',';
-    out += std::string_view(base).substr(base.find('{') + 1);
-    return out;
+    append_json_string(out, id);
+  };
+  // The caller's text is kept byte for byte (numbers and strings as written): an id key it has keeps its
+  // place, its value replaced only where a field overrides it, and its key respelled only where escapes
+  // spelled it (so that json_extract finds it); an id key it lacks goes in front.
+  if (*given[0] == ids[0] && *given[1] == ids[1] && text.find('\\') == std::string_view::npos) {
+    return std::string(text);  // commands that stamp both ids: nothing to change, and no escape to respell
   }
-  // A field overrides a key of the metadata, or only one key is there: rare, so a document is fine
-  // (ordered_json keeps the caller's key order).
-  auto doc = nlohmann::ordered_json::parse(base);
-  doc["correlation_id"] = correlation;
-  doc["causation_id"] = causation;
-  return doc.dump();
+  std::string out(text);
+  if (given[0]->has_value() || given[1]->has_value()) {
+    auto members = id_members(text);
+    // The later member first, so that the earlier one's offsets still hold.
+    std::array<std::size_t, 2> order = {0, 1};
+    if (members[0] && members[1] && members[0]->key_begin < members[1]->key_begin) order = {1, 0};
+    for (std::size_t k : order) {
+      if (!members[k]) continue;
+      const IdMember& m = *members[k];
+      if (**given[k] != ids[k]) {
+        std::string value;
+        append_json_string(value, ids[k]);
+        out.replace(m.value_begin, m.value_end - m.value_begin, value);
+      }
+      std::string quoted_key;
+      append_json_string(quoted_key, keys[k]);
+      if (text.substr(m.key_begin, m.key_end - m.key_begin) != quoted_key) {
+        out.replace(m.key_begin, m.key_end - m.key_begin, quoted_key);
+      }
+    }
+  }
+  std::string front;
+  for (std::size_t k = 0; k < 2; ++k) {
+    if (given[k]->has_value()) continue;
+    if (!front.empty()) front += ',';
+    member(front, keys[k], ids[k]);
+  }
+  if (front.empty()) return out;
+  if (!scan.empty) front += ',';
+  out.insert(out.find('{') + 1, front);
+  return out;
 }
 
 }  // namespace
