@@ -2,9 +2,9 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "errors_internal.h"
+#include "json_text.h"
 
 namespace evlite {
 
@@ -17,9 +17,11 @@ std::string to_iso8601(Timestamp t) {
 namespace {
 
 std::string metadata_id(const RecordedEvent& event, const char* key) {
-  return detail::translate_errors(fmt::format("metadata of event {}", event.id), [&] {
-    return nlohmann::json::parse(event.metadata).at(key).get<std::string>();
-  });
+  try {
+    return detail::metadata_string(event.metadata, key);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(fmt::format("metadata of event {}: {}", event.id, e.what()));
+  }
 }
 
 }  // namespace

@@ -273,27 +273,31 @@ std::string stored_metadata(const NewEvent& event, std::string_view event_id) {
 
 namespace {
 
-// Where an id key's member lies in a metadata text: its key (quotes included) and its value.
-struct IdMember {
+// Where a member lies in an object's text: its key (quotes included) and its value.
+struct Member {
   std::size_t key_begin = 0, key_end = 0, value_begin = 0, value_end = 0;
 };
 
-// The members of the id keys at the top level of `text`, a JSON object that the scan accepted: a walk over
-// its tokens that trusts the syntax and only finds where each member lies.
-std::array<std::optional<IdMember>, 2> id_members(std::string_view text) {
-  std::array<std::optional<IdMember>, 2> found;  // correlation_id, causation_id
-  std::size_t i = text.find('{') + 1;
+// Calls found(key, member) for each member at the top level of `text`, a JSON object, its key with ASCII
+// escapes decoded. Finds only where tokens end, trusting the syntax (checked by a parser before, or by
+// SQLite for a stored text), so that no value need be in any parser's range; never reads past the text,
+// whatever it holds. False when the walk did not end at the object's closing brace.
+template <class Found>
+bool walk_top_level(std::string_view text, Found&& found) {
+  const std::size_t size = text.size();
+  std::size_t i = text.find('{');
+  if (i == std::string_view::npos) return false;
+  ++i;
   auto skip_space = [&] {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+    while (i < size && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
   };
-  auto past_string = [&](std::size_t quote) {  // the index after the string that opens at `quote`
-    std::size_t j = quote + 1;
-    while (text[j] != '"') j += text[j] == '\\' ? 2 : 1;
-    return j + 1;
+  auto past_string = [&](std::size_t j) {  // the index after the string that opens at `j`
+    for (++j; j < size && text[j] != '"';) j += text[j] == '\\' ? 2 : 1;
+    return std::min(j + 1, size);
   };
   auto past_value = [&](std::size_t j) {  // the index after the value that starts at `j`
-    if (text[j] == '"') return past_string(j);
-    if (text[j] == '{' || text[j] == '[') {
+    if (j < size && text[j] == '"') return past_string(j);
+    if (j < size && (text[j] == '{' || text[j] == '[')) {
       int depth = 0;
       do {
         if (text[j] == '"') {
@@ -303,28 +307,39 @@ std::array<std::optional<IdMember>, 2> id_members(std::string_view text) {
         if (text[j] == '{' || text[j] == '[') ++depth;
         if (text[j] == '}' || text[j] == ']') --depth;
         ++j;
-      } while (depth > 0);
+      } while (depth > 0 && j < size);
       return j;
     }
     constexpr std::string_view kAfterScalar = ",}] \t\n\r";  // a number, true, false or null ends here
-    while (j < text.size() && kAfterScalar.find(text[j]) == std::string_view::npos) ++j;
+    while (j < size && kAfterScalar.find(text[j]) == std::string_view::npos) ++j;
     return j;
   };
-  for (skip_space(); i < text.size() && text[i] == '"';) {
-    IdMember member{.key_begin = i, .key_end = past_string(i)};
+  for (skip_space(); i < size && text[i] == '"';) {
+    Member member{.key_begin = i, .key_end = past_string(i)};
+    if (member.key_end - member.key_begin < 2) return false;
     std::string key = ascii_unescaped(text.substr(member.key_begin + 1, member.key_end - member.key_begin - 2));
     i = member.key_end;
     skip_space();
-    ++i;  // the colon
+    if (i >= size || text[i] != ':') return false;
+    ++i;
     skip_space();
     member.value_begin = i;
     member.value_end = i = past_value(i);
-    if (key == "correlation_id") found[0] = member;
-    if (key == "causation_id") found[1] = member;
+    found(key, member);
     skip_space();
-    if (i < text.size() && text[i] == ',') ++i;
+    if (i < size && text[i] == ',') ++i;
     skip_space();
   }
+  return i < size && text[i] == '}';
+}
+
+// The members of the id keys at the top level of `text`, metadata that the scan accepted.
+std::array<std::optional<Member>, 2> id_members(std::string_view text) {
+  std::array<std::optional<Member>, 2> found;  // correlation_id, causation_id
+  walk_top_level(text, [&](const std::string& key, const Member& member) {
+    if (key == "correlation_id") found[0] = member;
+    if (key == "causation_id") found[1] = member;
+  });
   return found;
 }
 
@@ -354,7 +369,7 @@ std::string with_ids(const NewEvent& event, std::string_view event_id, std::stri
     if (members[0] && members[1] && members[0]->key_begin < members[1]->key_begin) order = {1, 0};
     for (std::size_t k : order) {
       if (!members[k]) continue;
-      const IdMember& m = *members[k];
+      const Member& m = *members[k];
       if (**given[k] != ids[k]) {
         std::string value;
         append_json_string(value, ids[k]);
@@ -380,6 +395,18 @@ std::string with_ids(const NewEvent& event, std::string_view event_id, std::stri
 }
 
 }  // namespace
+
+std::string metadata_string(std::string_view metadata, std::string_view key) {
+  std::optional<Member> at;
+  bool object = walk_top_level(metadata, [&](const std::string& k, const Member& member) {
+    if (k == key && !at) at = member;
+  });
+  if (!object) throw InvalidArgument("metadata is not a JSON object");
+  if (!at) throw InvalidArgument(fmt::format("metadata has no \"{}\"", key));
+  json value = json::parse(metadata.substr(at->value_begin, at->value_end - at->value_begin), nullptr, false);
+  if (!value.is_string()) throw InvalidArgument(fmt::format("metadata's \"{}\" is not a string", key));
+  return value.get<std::string>();
+}
 
 bool is_minified_json(std::string_view text) {
   TextScan scan = scan_text(text);

@@ -25,6 +25,11 @@ bool check_data_encoding(std::string_view text);
 // Metadata that does not mention the keys is not parsed here: its syntax is left to the insert's json().
 std::string stored_metadata(const NewEvent& event, std::string_view event_id);
 
+// The string value of `key` at the top level of stored `metadata`. Reads no value but that one, so that the
+// others need not be in any parser's range (SQLite stores numbers beyond a double's and lone surrogate
+// escapes). Throws InvalidArgument when the metadata is not an object or the value is missing or not a string.
+std::string metadata_string(std::string_view metadata, std::string_view key);
+
 // True when `text` has no whitespace between its tokens: then SQLite's json() would store it unchanged
 // (it keeps tokens as written). False too for bytes JSON text cannot hold (invalid UTF-8, raw control
 // characters), which then go through json(). Checks nothing else; json() checks the syntax.

@@ -518,6 +518,34 @@ TEST_CASE_FIXTURE(TempStore, "an id field that overrides the metadata's replaces
   CHECK(store.verify().ok());
 }
 
+TEST_CASE_FIXTURE(TempStore, "the ids are read from metadata whose other values no parser holds and a missing or malformed id throws InvalidArgument naming the event") {
+  NewEvent event = make_event();
+  event.metadata = R"({"n":1e400,"s":"\ud800","big":123456789012345678901234567890})";
+  store.append("order-1", ExpectedVersion::no_stream(), {event});
+  const auto stored = all_of(store.read_stream("order-1"));
+  REQUIRE(stored.size() == 1u);
+  CHECK(correlation_id(stored[0]) == stored[0].id);
+  CHECK(causation_id(stored[0]) == stored[0].id);
+
+  RecordedEvent foreign = stored[0];
+  for (const auto& [metadata, message] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"n":1})", R"(no "correlation_id")"},
+           {R"({"correlation_id":7})", "is not a string"},
+           {"[1]", "not a JSON object"},
+           {R"({"correlation_id":"ab)", "not a JSON object"},
+           {R"({"correlation_id")", "not a JSON object"},
+           {"{", "not a JSON object"},
+           {"", "not a JSON object"},
+       }) {
+    INFO("metadata '", metadata, "'");
+    foreign.metadata = metadata;
+    auto error = thrown<InvalidArgument>([&] { correlation_id(foreign); });
+    REQUIRE(error.has_value());
+    CHECK(mentions(*error, message));
+    CHECK(mentions(*error, foreign.id));
+  }
+}
+
 // ---- Invalid input ----
 
 TEST_CASE_FIXTURE(TempStore,
@@ -724,7 +752,9 @@ TEST_CASE_FIXTURE(TempStore, "data or metadata that starts with a byte-order mar
   const std::string bom = "\xEF\xBB\xBF";
   NewEvent metadata = make_event();
   metadata.metadata = bom + R"({"correlation_id":"c","causation_id":"d"})";
-  for (const NewEvent& event : {make_event("Marked", bom + R"({"a":1})"), metadata}) {
+  NewEvent without_ids = make_event();  // its ids are spliced in, after the mark, which json() then refuses
+  without_ids.metadata = bom + R"({"a":1})";
+  for (const NewEvent& event : {make_event("Marked", bom + R"({"a":1})"), metadata, without_ids}) {
     CHECK_THROWS_AS(store.append("order-1", ExpectedVersion::any(), {event}), InvalidArgument);
   }
   CHECK(store.head_position() == Position{0});
