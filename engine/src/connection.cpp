@@ -130,6 +130,20 @@ class RollbackUnlessCommitted {
   bool committed_ = false;
 };
 
+// Throws when a statement of the body that writes was stepped and not run to its end or reset: COMMIT would
+// refuse with SQLITE_BUSY ("SQL statements in progress"), which reads as another process's lock and would be
+// waited on in vain, to end as "locked by another process".
+void check_no_write_running(SQLite::Database& db, const std::string& context) {
+  sqlite3* handle = db.getHandle();
+  for (sqlite3_stmt* s = sqlite3_next_stmt(handle, nullptr); s != nullptr; s = sqlite3_next_stmt(handle, s)) {
+    if (sqlite3_stmt_busy(s) != 0 && sqlite3_stmt_readonly(s) == 0) {
+      throw StorageError(SQLITE_MISUSE, fmt::format("{}: a statement that writes is still running when the transaction "
+                                                    "ends (step it to its end or reset it): {}",
+                                                    context, sqlite3_sql(s)));
+    }
+  }
+}
+
 }  // namespace
 
 void write_transaction(TransactionStatements& statements, std::chrono::steady_clock::time_point deadline,
@@ -144,6 +158,7 @@ void write_transaction(TransactionStatements& statements, std::chrono::steady_cl
       statements.begin_immediate();
       RollbackUnlessCommitted transaction(statements);
       body();
+      check_no_write_running(statements.db(), context);
       transaction.commit();
       return;
     } catch (const SQLite::Exception& e) {

@@ -2,11 +2,14 @@
 // passes Options::wal_autocheckpoint_pages, so that no commit pays for the copy.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include "evlite/engine/event_store.h"
 #include "evlite/engine/sqlite_access.h"
@@ -67,4 +70,34 @@ TEST_CASE("a connection from open_connection does not call into a store that is 
   // A commit after the store closed: no report to its checkpointer (ASan would see the freed memory).
   db->exec("INSERT INTO notes VALUES ('after')");
   CHECK(db->execAndGet("SELECT count(*) FROM notes").getInt() == 1);
+}
+
+TEST_CASE("a write transaction whose body leaves a writing statement unfinished fails at once naming it and rolls back") {
+  TempDir dir;
+  auto path = dir.path() / "store.db";
+  EventStore store = EventStore::open(path, {.busy_timeout = std::chrono::seconds(60)});
+  auto db = open_connection(store);
+  write_transaction(store, *db, [&] { db->exec("CREATE TABLE notes (text TEXT)"); });
+  auto count = [&] { return db->execAndGet("SELECT count(*) FROM notes").getInt(); };
+
+  // Stepped once of its two rows: COMMIT would answer SQLITE_BUSY, read as another process's lock.
+  std::optional<SQLite::Statement> insert;
+  auto start = std::chrono::steady_clock::now();
+  std::string message;
+  try {
+    write_transaction(store, *db, [&] {
+      insert.emplace(*db, "INSERT INTO notes VALUES ('a'), ('b') RETURNING text");
+      insert->executeStep();
+    });
+  } catch (const StorageError& e) {
+    message = e.what();
+  }
+  CHECK(message.find("still running") != std::string::npos);
+  CHECK(message.find("INSERT INTO notes") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));  // not the busy timeout's wait
+  insert.reset();
+  CHECK(count() == 0);
+
+  write_transaction(store, *db, [&] { db->exec("INSERT INTO notes VALUES ('c')"); });
+  CHECK(count() == 1);
 }
