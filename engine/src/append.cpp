@@ -47,9 +47,11 @@ PreparedAppend prepare(std::string_view stream, ExpectedVersion expected, const 
         prepared.metadata_minified = reusable->metadata_minified;
         prepared.checked.metadata = true;  // the earlier event's insert checks this very text, or the append fails
       } else {
-        prepared.metadata = stored_metadata(event, prepared.id);
+        StoredMetadata stored = stored_metadata(event, prepared.id);
+        prepared.metadata = std::move(stored.text);
         prepared.metadata_minified = is_minified_json(prepared.metadata);
-        prepared.checked.metadata = prepared.metadata_minified && is_surely_json(prepared.metadata);
+        prepared.checked.metadata =
+            prepared.metadata_minified && (stored.surely_json || is_surely_json(prepared.metadata));
         // Metadata that does not contain the event's id did not default an id to it, so it is the same for
         // every event with this metadata. (Containing it is only a sign: the caller may have put it there.)
         reusable = prepared.metadata.find(prepared.id) == std::string::npos ? &prepared : nullptr;

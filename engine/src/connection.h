@@ -77,10 +77,11 @@ void set_busy_timeout(SQLite::Database& db, std::chrono::milliseconds wait);
 // meaning "wait forever") gives the clock's end instead of overflowing into the past.
 std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout);
 
-// Runs `body` inside one IMMEDIATE transaction on `statements`' connection and commits. When another process holds the write lock
-// (SQLITE_BUSY), the whole attempt is retried until `deadline`, then StorageError names the wait,
-// `busy_timeout` (the setting `deadline` came from); `body` must therefore do all its reading inside the
-// transaction. Any other exception rolls back and propagates.
+// Runs `body` inside one IMMEDIATE transaction on `statements`' connection and commits. When another
+// process holds the write lock (SQLITE_BUSY), the whole attempt is retried until `deadline`, then
+// StorageError names the wait, `busy_timeout` (the setting `deadline` came from); `body` must therefore do
+// all its reading inside the transaction. Any other exception rolls back and propagates, and a body that
+// leaves a statement that writes unfinished gets a StorageError quoting it.
 // The deadline is the caller's, fixed when its write began: time spent queued for the write lock in this
 // process counts, so writers queued behind one that waited for another process do not each wait in full.
 void write_transaction(TransactionStatements& statements, std::chrono::steady_clock::time_point deadline,

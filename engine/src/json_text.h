@@ -23,7 +23,11 @@ bool check_data_encoding(std::string_view text);
 // "correlation_id" and "causation_id" added in front where missing (DESIGN.md §3; event.h says how they
 // are chosen). Throws InvalidArgument when the metadata is not a JSON object or its ids are not strings.
 // Metadata that does not mention the keys is not parsed here: its syntax is left to the insert's json().
-std::string stored_metadata(const NewEvent& event, std::string_view event_id);
+struct StoredMetadata {
+  std::string text;
+  bool surely_json = false;  // is_surely_json(text) is known: simdjson parsed this very text here
+};
+StoredMetadata stored_metadata(const NewEvent& event, std::string_view event_id);
 
 // The string value of `key` at the top level of stored `metadata`. Reads no value but that one, so that the
 // others need not be in any parser's range (SQLite stores numbers beyond a double's and lone surrogate
